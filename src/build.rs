@@ -1,0 +1,87 @@
+//! The pipeline, end to end in memory: load → resolve → render → manifest.
+//! Writing the result is `emit`'s job, so `check`, tests and `serve` can
+//! run a whole build without touching the output folder.
+
+use crate::config::{BuildOptions, CONFIG_FILE, Config};
+use crate::diagnostic::{self, Diagnostic};
+use crate::manifest::{self, MANIFEST};
+use crate::render::{self, Output};
+use crate::{load, resolve};
+
+/// A finished build: the output set and everything it had to say.
+#[derive(Debug, Clone, Default)]
+pub struct Built {
+    /// Every output file, sorted by path.
+    pub files: Vec<Output>,
+    /// Every problem found, sorted by file and position.
+    pub diagnostics: Vec<Diagnostic>,
+    /// How many pages were built.
+    pub pages: usize,
+}
+
+impl Built {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.diagnostics.iter().filter(|d| !d.is_error()).count()
+    }
+
+    pub fn errors(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+
+    /// The bytes of the output file at `path`, if there is one.
+    pub fn file(&self, path: &str) -> Option<&[u8]> {
+        self.files
+            .binary_search_by(|o| o.path.as_str().cmp(path))
+            .ok()
+            .map(|i| self.files[i].bytes.as_slice())
+    }
+}
+
+/// Runs the whole pipeline for `options`, in memory.
+pub fn build(options: &BuildOptions) -> Built {
+    let (mut sources, mut diagnostics) = load::load(options);
+    let mut config = match sources.config.take() {
+        Some(text) => Config::parse(&text, CONFIG_FILE).unwrap_or_else(|d| {
+            diagnostics.push(d);
+            Config::default()
+        }),
+        None => Config::default(),
+    };
+    if let Some(relative) = options.relative_urls {
+        config.relative_urls = relative;
+    }
+    let templates = std::mem::take(&mut sources.templates);
+    let (site, more) = resolve::resolve(sources, config, options);
+    diagnostics.extend(more);
+    let (rendered, more) = render::render(&site, &templates);
+    diagnostics.extend(more);
+
+    let mut files = rendered.files;
+    let manifest = manifest::manifest(&site, &rendered.page_hashes);
+    let manifest_output = Output {
+        path: MANIFEST.to_owned(),
+        bytes: manifest::to_json(&manifest),
+        origin: MANIFEST.to_owned(),
+    };
+    match files.binary_search_by(|o| o.path.as_str().cmp(MANIFEST)) {
+        Ok(i) => {
+            diagnostics.push(Diagnostic::error(
+                crate::diagnostic::Kind::DuplicateUrl,
+                &files[i].origin,
+                format!("`{}` would replace the archive's own `{MANIFEST}`", files[i].origin),
+            ));
+        }
+        Err(i) => files.insert(i, manifest_output),
+    }
+
+    diagnostic::sort(&mut diagnostics);
+    Built {
+        files,
+        diagnostics,
+        pages: site.pages.len(),
+    }
+}

@@ -1,0 +1,204 @@
+//! The command line: parses arguments, runs a command, prints its
+//! diagnostics and turns the outcome into an exit code (0 ok, 1 errors in
+//! the site, 2 bad usage).
+
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::build::{Built, build};
+use crate::config::BuildOptions;
+use crate::diagnostic::{self, Diagnostic};
+use crate::{emit, scaffold};
+
+/// Exit code: everything went well.
+pub const OK: u8 = 0;
+/// Exit code: the site has errors (or warnings, under `--strict`).
+pub const SITE_ERRORS: u8 = 1;
+/// Exit code: the command line was wrong.
+pub const USAGE: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cairn",
+    version,
+    about = "Build a static, cross-linked, verifiable archive from a folder of Markdown"
+)]
+struct Cli {
+    /// The site root: the folder holding cairn.toml and content/ [default: .]
+    #[arg(long, global = true, value_name = "DIR")]
+    root: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build the archive into public/ (or --output)
+    Build(BuildArgs),
+    /// Start a new archive in DIR (default: the current folder)
+    Init {
+        /// Where to create the archive
+        dir: Option<PathBuf>,
+    },
+    /// Start a new page with its front matter filled in
+    New {
+        /// The page to create, e.g. content/guides/first-steps.md
+        path: PathBuf,
+        /// The page's title [default: from the file name]
+        #[arg(long)]
+        title: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+struct BuildArgs {
+    /// Where to write the archive [default: public/ under the root]
+    #[arg(long, short, value_name = "DIR")]
+    output: Option<PathBuf>,
+    /// The folder of Markdown pages, relative to the root [default: content]
+    #[arg(long, value_name = "DIR")]
+    content: Option<PathBuf>,
+    /// Also build pages marked `draft: true`
+    #[arg(long)]
+    drafts: bool,
+    /// Make every link relative (works under any sub-path and from file://)
+    #[arg(long)]
+    relative: bool,
+    /// Fail on warnings too
+    #[arg(long)]
+    strict: bool,
+}
+
+/// Runs the command line `args` (the first is the program name) and
+/// returns the exit code.
+pub fn run<I, T>(args: I) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return if err.use_stderr() { USAGE } else { OK };
+        }
+    };
+    let root = cli.root.unwrap_or_else(|| PathBuf::from("."));
+    match cli.command {
+        Command::Build(args) => run_build(&root, &args),
+        Command::Init { dir } => finish(scaffold::init(&dir.unwrap_or_else(|| root.clone()))),
+        Command::New { path, title } => {
+            let path = if path.is_absolute() { path } else { root.join(path) };
+            finish(scaffold::new_page(&path, title.as_deref()))
+        }
+    }
+}
+
+/// Prints the result of a scaffolding command.
+fn finish(result: Result<Vec<PathBuf>, String>) -> u8 {
+    match result {
+        Ok(created) => {
+            for path in created {
+                println!("created {}", path.display());
+            }
+            OK
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            SITE_ERRORS
+        }
+    }
+}
+
+fn build_options(root: &Path, args: &BuildArgs) -> BuildOptions {
+    let mut options = BuildOptions::new(root);
+    if let Some(content) = &args.content {
+        options.content = root.join(content);
+    }
+    if let Some(output) = &args.output {
+        options.output = output.clone();
+    }
+    options.drafts = args.drafts;
+    if args.relative {
+        options.relative_urls = Some(true);
+    }
+    options
+}
+
+/// Whether to draw colours and progress: only for a person at a terminal.
+fn interactive() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("CI").is_none()
+}
+
+fn run_build(root: &Path, args: &BuildArgs) -> u8 {
+    let started = Instant::now();
+    let options = build_options(root, args);
+    let color = interactive() && std::env::var_os("NO_COLOR").is_none();
+    let progress = interactive().then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_message("building");
+        bar.enable_steady_tick(std::time::Duration::from_millis(80));
+        bar
+    });
+
+    let built = build(&options);
+    if let Some(bar) = &progress {
+        bar.set_message("writing");
+    }
+    let mut diagnostics = built.diagnostics.clone();
+    let failed = built.has_errors() || (args.strict && built.warnings() > 0);
+    if !failed
+        && let Err(d) = emit::check_target(&options.output, &options.root, &options.content)
+            .and_then(|()| emit::write(&built.files, &options.output))
+    {
+        diagnostics.push(d);
+    }
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    report(&diagnostics, color);
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - errors;
+    let elapsed = started.elapsed().as_secs_f64();
+    if errors > 0 || (args.strict && warnings > 0) {
+        eprintln!(
+            "Build failed: {errors} error{}, {warnings} warning{}; {} left as it was",
+            plural(errors),
+            plural(warnings),
+            options.output.display()
+        );
+        return SITE_ERRORS;
+    }
+    summary(&built, warnings, elapsed, &options.output);
+    OK
+}
+
+fn summary(built: &Built, warnings: usize, seconds: f64, output: &Path) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "Built {} page{} ({} files) into {} in {seconds:.2}s, {warnings} warning{}",
+        built.pages,
+        plural(built.pages),
+        built.files.len(),
+        output.display(),
+        plural(warnings),
+    );
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// Prints diagnostics to stderr, as rustc does.
+fn report(diagnostics: &[Diagnostic], color: bool) {
+    if diagnostics.is_empty() {
+        return;
+    }
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(diagnostic::render_all(diagnostics, color).as_bytes());
+}

@@ -1,0 +1,157 @@
+//! Emit: the only stage that writes. The output set is written to a staging
+//! folder beside the target and swapped in at the end, so a build that fails
+//! (or is killed) leaves the previous output exactly as it was.
+//!
+//! Every output path is checked to be relative and made of plain segments
+//! before it is joined to the staging folder: nothing can be written outside
+//! it, whatever a page's slug or an asset's name says.
+
+use std::path::{Component, Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::diagnostic::{Diagnostic, Kind};
+use crate::manifest::MANIFEST;
+use crate::render::Output;
+
+/// The staging folder for `output`: a hidden sibling.
+pub fn staging_path(output: &Path) -> PathBuf {
+    sibling(output, "cairn-staging")
+}
+
+/// Where the previous output waits during the swap.
+pub fn previous_path(output: &Path) -> PathBuf {
+    sibling(output, "cairn-previous")
+}
+
+fn sibling(output: &Path, suffix: &str) -> PathBuf {
+    let name = output
+        .file_name()
+        .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
+    let parent = output.parent().unwrap_or_else(|| Path::new("."));
+    parent.join(format!(".{name}.{suffix}"))
+}
+
+/// Why an output folder may not be written.
+fn refuse(output: &Path, why: &str) -> Diagnostic {
+    Diagnostic::error(
+        Kind::Io,
+        output.display().to_string(),
+        format!("refusing to write the archive to `{}`: {why}", output.display()),
+    )
+}
+
+/// Checks that `output` is a place the build may replace: not the site root
+/// or a folder above it, and, if it exists, empty or a previous output
+/// (it holds a manifest).
+pub fn check_target(output: &Path, root: &Path, content: &Path) -> Result<(), Diagnostic> {
+    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let (out, root, content) = (abs(output), abs(root), abs(content));
+    if root.starts_with(&out) || content.starts_with(&out) {
+        return Err(refuse(output, "it contains the site's sources"));
+    }
+    if out.is_dir() {
+        let empty = std::fs::read_dir(&out).map(|mut d| d.next().is_none()).unwrap_or(false);
+        if !empty && !out.join(MANIFEST).is_file() {
+            return Err(refuse(
+                output,
+                "it is not empty and holds no cairn-manifest.json, so it is not a previous build",
+            ));
+        }
+    } else if out.exists() {
+        return Err(refuse(output, "it exists and is not a folder"));
+    }
+    Ok(())
+}
+
+/// Whether `path` is a relative path of plain segments.
+pub fn is_safe_output_path(path: &str) -> bool {
+    !path.is_empty()
+        && !path.contains('\\')
+        && !path.contains(':')
+        && Path::new(path)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)))
+}
+
+fn io(path: &Path, action: &str, err: &std::io::Error) -> Diagnostic {
+    Diagnostic::error(Kind::Io, path.display().to_string(), format!("cannot {action} `{}`: {err}", path.display()))
+}
+
+/// Writes `files` to `output` through a staging folder.
+pub fn write(files: &[Output], output: &Path) -> Result<(), Diagnostic> {
+    for file in files {
+        if !is_safe_output_path(&file.path) {
+            return Err(Diagnostic::error(
+                Kind::UnsafePath,
+                &file.origin,
+                format!("refusing to write `{}`: it would land outside the output folder", file.path),
+            ));
+        }
+    }
+    let staging = staging_path(output);
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging).map_err(|e| io(&staging, "remove the old staging folder", &e))?;
+    }
+    let result = write_all(files, &staging).and_then(|()| swap(&staging, output));
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&staging);
+    }
+    result
+}
+
+fn write_all(files: &[Output], staging: &Path) -> Result<(), Diagnostic> {
+    std::fs::create_dir_all(staging).map_err(|e| io(staging, "create", &e))?;
+    let mut dirs: Vec<&str> = files
+        .iter()
+        .filter_map(|f| f.path.rsplit_once('/').map(|(dir, _)| dir))
+        .collect();
+    dirs.sort_unstable();
+    dirs.dedup();
+    for dir in dirs {
+        let path = staging.join(dir);
+        std::fs::create_dir_all(&path).map_err(|e| io(&path, "create", &e))?;
+    }
+    files.par_iter().try_for_each(|file| {
+        let path = staging.join(&file.path);
+        std::fs::write(&path, &file.bytes).map_err(|e| io(&path, "write", &e))
+    })
+}
+
+/// Moves the staging folder into place, the previous output out of the way
+/// first, and removes the previous output last.
+fn swap(staging: &Path, output: &Path) -> Result<(), Diagnostic> {
+    let previous = previous_path(output);
+    if previous.exists() {
+        std::fs::remove_dir_all(&previous).map_err(|e| io(&previous, "remove", &e))?;
+    }
+    let had_output = output.exists();
+    if had_output {
+        std::fs::rename(output, &previous).map_err(|e| io(output, "move aside", &e))?;
+    }
+    if let Err(e) = std::fs::rename(staging, output) {
+        if had_output {
+            let _ = std::fs::rename(&previous, output);
+        }
+        return Err(io(output, "move the new build into", &e));
+    }
+    if had_output {
+        std::fs::remove_dir_all(&previous).map_err(|e| io(&previous, "remove", &e))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsafe_paths_are_refused() {
+        for bad in ["../x", "/etc/passwd", "a/../../b", "C:/x", "a\\..\\b", "", "./a"] {
+            assert!(!is_safe_output_path(bad), "{bad}");
+        }
+        for good in ["index.html", "a/b/index.html", "a b/c.png", "x..y"] {
+            assert!(is_safe_output_path(good), "{good}");
+        }
+    }
+}

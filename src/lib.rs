@@ -1,0 +1,26 @@
+//! Cairn turns a folder of community-written Markdown into a static,
+//! cross-linked, verifiable knowledge archive.
+//!
+//! The library is the whole program; `main.rs` only calls [`cli::run`].
+//! A build is a pipeline of stages over plain data (see ARCHITECTURE.md):
+//! [`load`] → [`resolve`] (with [`frontmatter`]) → [`render`] (with
+//! [`markdown`]) → [`emit`], driven by [`build`].
+
+pub mod build;
+pub mod cli;
+pub mod config;
+pub mod diagnostic;
+pub mod emit;
+pub mod frontmatter;
+pub mod highlight;
+pub mod load;
+pub mod manifest;
+pub mod markdown;
+pub mod render;
+pub mod resolve;
+pub mod scaffold;
+pub mod site;
+pub mod slug;
+
+pub use build::{Built, build};
+pub use config::{BuildOptions, Config};

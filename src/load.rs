@@ -1,0 +1,307 @@
+//! Load: the only stage that reads the file system. It walks `content/`,
+//! `static/` and `templates/`, reads every file (in parallel) and returns
+//! them as plain data, with a diagnostic for each file it had to skip.
+//!
+//! The walk honours `.gitignore` and skips hidden files and folders. Symbolic
+//! links are followed, but a link that loops, or that leads out of the site
+//! root, is skipped with a warning, so a hostile tree can neither hang the
+//! walk nor pull in files from elsewhere.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rayon::prelude::*;
+
+use crate::config::{BuildOptions, CONFIG_FILE};
+use crate::diagnostic::{Diagnostic, Kind};
+
+/// A text file of the site (a page or a template).
+#[derive(Debug, Clone)]
+pub struct TextFile {
+    /// Path relative to the site root, with `/` (`content/guides/a.md`).
+    pub display: String,
+    /// Path relative to its folder (`content/`, `templates/`), with `/`.
+    pub rel: String,
+    pub text: String,
+    /// BLAKE3 of the file's bytes.
+    pub hash: blake3::Hash,
+}
+
+/// A file copied to the output as it is (a co-located asset or a static
+/// file).
+#[derive(Debug, Clone)]
+pub struct BinaryFile {
+    pub display: String,
+    pub rel: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Everything a build reads, as plain data.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    /// The text of `cairn.toml`, if there is one.
+    pub config: Option<String>,
+    /// Markdown pages under the content folder, sorted by path.
+    pub pages: Vec<TextFile>,
+    /// Other files under the content folder, sorted by path.
+    pub assets: Vec<BinaryFile>,
+    /// Files under `static/`, sorted by path.
+    pub statics: Vec<BinaryFile>,
+    /// Files under `templates/`, sorted by path.
+    pub templates: Vec<TextFile>,
+}
+
+/// Whether `path` names a Markdown file.
+pub fn is_markdown(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    lower.ends_with(".md") || lower.ends_with(".markdown")
+}
+
+/// Reads the whole site. Problems with single files become diagnostics; a
+/// missing content folder is an error.
+pub fn load(options: &BuildOptions) -> (Sources, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let mut sources = Sources::default();
+
+    let config_path = options.root.join(CONFIG_FILE);
+    match std::fs::read(&config_path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => sources.config = Some(text),
+            Err(err) => diagnostics.push(invalid_utf8(CONFIG_FILE, err)),
+        },
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+        Err(err) => diagnostics.push(io_error(CONFIG_FILE, &err)),
+    }
+
+    if !options.content.is_dir() {
+        let shown = options.display_path(&options.content);
+        diagnostics.push(
+            Diagnostic::error(Kind::Io, shown.clone(), format!("content folder `{shown}` not found"))
+                .with_help("create it, or name another with `--content DIR`"),
+        );
+        return (sources, diagnostics);
+    }
+
+    let excluded = excluded_folders(options);
+    let content = walk(options, &options.content, &excluded, &mut diagnostics);
+    let (pages, assets): (Vec<_>, Vec<_>) = content.into_iter().partition(|(_, rel)| is_markdown(rel));
+    sources.pages = read_texts(options, pages, &mut diagnostics);
+    sources.assets = read_binaries(options, assets, &mut diagnostics);
+
+    let static_dir = options.root.join("static");
+    if static_dir.is_dir() && !same_path(&static_dir, &options.content) {
+        let files = walk(options, &static_dir, &excluded, &mut diagnostics);
+        sources.statics = read_binaries(options, files, &mut diagnostics);
+    }
+    let templates_dir = options.root.join("templates");
+    if templates_dir.is_dir() {
+        let files = walk(options, &templates_dir, &excluded, &mut diagnostics);
+        sources.templates = read_texts(options, files, &mut diagnostics);
+    }
+    (sources, diagnostics)
+}
+
+/// Folders that are never content even when the content folder is the site
+/// root (an Obsidian vault built with `--content .`).
+fn excluded_folders(options: &BuildOptions) -> Vec<PathBuf> {
+    let mut out = vec![
+        options.output.clone(),
+        crate::emit::staging_path(&options.output),
+        crate::emit::previous_path(&options.output),
+    ];
+    if same_path(&options.content, &options.root) {
+        for name in ["public", "templates", "static", "themes", "node_modules", "target"] {
+            out.push(options.root.join(name));
+        }
+    }
+    out
+}
+
+fn same_path(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+/// Walks `dir`, returning (absolute path, path relative to `dir` with `/`)
+/// of every file, sorted.
+fn walk(
+    options: &BuildOptions,
+    dir: &Path,
+    excluded: &[PathBuf],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<(PathBuf, String)> {
+    let root = options.root.canonicalize().unwrap_or_else(|_| options.root.clone());
+    let escaped: Arc<Mutex<Vec<PathBuf>>> = Arc::default();
+    let excluded: Vec<PathBuf> = excluded.to_vec();
+    let escaped_in_filter = Arc::clone(&escaped);
+    let walker = ignore::WalkBuilder::new(dir)
+        .hidden(true)
+        .follow_links(true)
+        .git_global(false)
+        .require_git(true)
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .filter_entry(move |entry| {
+            let path = entry.path();
+            if excluded.iter().any(|x| x == path) {
+                return false;
+            }
+            if entry.path_is_symlink() {
+                let inside = path.canonicalize().is_ok_and(|real| real.starts_with(&root));
+                if !inside {
+                    if let Ok(mut list) = escaped_in_filter.lock() {
+                        list.push(path.to_path_buf());
+                    }
+                    return false;
+                }
+            }
+            true
+        })
+        .build();
+
+    let mut files = Vec::new();
+    for entry in walker {
+        match entry {
+            Ok(entry) => {
+                if !entry.file_type().is_some_and(|t| t.is_file()) {
+                    continue;
+                }
+                let path = entry.into_path();
+                let Ok(rel) = path.strip_prefix(dir) else {
+                    continue;
+                };
+                let rel = slash_path(rel);
+                files.push((path, rel));
+            }
+            Err(err) => diagnostics.push(walk_error(options, &err)),
+        }
+    }
+    if let Ok(list) = escaped.lock() {
+        for path in list.iter() {
+            diagnostics.push(
+                Diagnostic::warning(
+                    Kind::Io,
+                    options.display_path(path),
+                    "skipped: this symbolic link leads outside the site root (or nowhere)",
+                )
+                .with_target(path.read_link().map(|t| t.display().to_string()).unwrap_or_default()),
+            );
+        }
+    }
+    files.sort_by(|a, b| a.1.cmp(&b.1));
+    files
+}
+
+/// A relative path with `/` separators.
+fn slash_path(path: &Path) -> String {
+    let mut out = String::new();
+    for (i, part) in path.components().enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        out.push_str(&part.as_os_str().to_string_lossy());
+    }
+    out
+}
+
+fn walk_error(options: &BuildOptions, err: &ignore::Error) -> Diagnostic {
+    fn find(err: &ignore::Error) -> (Option<PathBuf>, bool) {
+        match err {
+            ignore::Error::WithPath { path, err } => (Some(path.clone()), find(err).1),
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                find(err)
+            }
+            ignore::Error::Loop { child, .. } => (Some(child.clone()), true),
+            ignore::Error::Partial(errs) => errs.first().map_or((None, false), find),
+            _ => (None, false),
+        }
+    }
+    let (path, is_loop) = find(err);
+    let file = path.as_deref().map_or_else(|| ".".to_owned(), |p| options.display_path(p));
+    let message = if is_loop {
+        "skipped: this symbolic link loops back to a folder that contains it".to_owned()
+    } else {
+        format!("skipped: {err}")
+    };
+    Diagnostic::warning(Kind::Io, file, message)
+}
+
+fn read_texts(
+    options: &BuildOptions,
+    files: Vec<(PathBuf, String)>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<TextFile> {
+    let results: Vec<Result<TextFile, Diagnostic>> = files
+        .into_par_iter()
+        .map(|(path, rel)| {
+            let display = options.display_path(&path);
+            let bytes = std::fs::read(&path).map_err(|e| io_error(&display, &e))?;
+            let hash = blake3::hash(&bytes);
+            let text = String::from_utf8(bytes).map_err(|e| invalid_utf8(&display, e))?;
+            Ok(TextFile {
+                display,
+                rel,
+                text,
+                hash,
+            })
+        })
+        .collect();
+    collect(results, diagnostics)
+}
+
+fn read_binaries(
+    options: &BuildOptions,
+    files: Vec<(PathBuf, String)>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<BinaryFile> {
+    let results: Vec<Result<BinaryFile, Diagnostic>> = files
+        .into_par_iter()
+        .map(|(path, rel)| {
+            let display = options.display_path(&path);
+            let bytes = std::fs::read(&path).map_err(|e| io_error(&display, &e))?;
+            Ok(BinaryFile {
+                display,
+                rel,
+                bytes,
+            })
+        })
+        .collect();
+    collect(results, diagnostics)
+}
+
+fn collect<T>(results: Vec<Result<T, Diagnostic>>, diagnostics: &mut Vec<Diagnostic>) -> Vec<T> {
+    let mut out = Vec::with_capacity(results.len());
+    for result in results {
+        match result {
+            Ok(file) => out.push(file),
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    out
+}
+
+fn io_error(display: &str, err: &std::io::Error) -> Diagnostic {
+    Diagnostic::error(Kind::Io, display, format!("cannot read `{display}`: {err}"))
+}
+
+/// Invalid UTF-8, located at the first bad byte.
+fn invalid_utf8(display: &str, err: std::string::FromUtf8Error) -> Diagnostic {
+    let valid = err.utf8_error().valid_up_to();
+    let bytes = err.as_bytes();
+    // Everything before the bad byte is valid text, so it can be measured.
+    let before = std::str::from_utf8(&bytes[..valid]).unwrap_or_default();
+    let (line, column) = crate::diagnostic::line_col(before, before.len());
+    let mut d = Diagnostic::error(
+        Kind::Encoding,
+        display,
+        format!(
+            "`{display}` is not valid UTF-8 (byte 0x{:02x} at offset {valid})",
+            bytes.get(valid).copied().unwrap_or(0)
+        ),
+    )
+    .with_help("save the file as UTF-8");
+    d.line = line;
+    d.column = column;
+    d
+}

@@ -1,0 +1,90 @@
+//! `cairn-manifest.json`: the machine-readable catalogue of the archive, as
+//! DESIGN.md's contract gives it (validated against
+//! `shared/schemas/cairn-manifest.schema.json` in the tests).
+
+use serde::Serialize;
+
+use crate::site::Site;
+
+/// The manifest's file name at the output root.
+pub const MANIFEST: &str = "cairn-manifest.json";
+
+#[derive(Debug, Serialize)]
+pub struct Manifest<'a> {
+    pub generator: &'static str,
+    pub pages: Vec<ManifestPage<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ManifestPage<'a> {
+    pub url: &'a str,
+    pub source: &'a str,
+    pub source_blake3: String,
+    pub output_blake3: String,
+    pub title: &'a str,
+    pub authors: Vec<String>,
+    pub contributors: Vec<String>,
+    pub date: Option<String>,
+    pub updated: Option<String>,
+    pub license: Option<&'a str>,
+    pub derived_from: &'a [String],
+    pub links: Vec<String>,
+    pub backlinks: Vec<String>,
+}
+
+/// The generator string: `cairn X.Y.Z`.
+pub const GENERATOR: &str = concat!("cairn ", env!("CARGO_PKG_VERSION"));
+
+/// The manifest of `site`, given the BLAKE3 of each page's HTML (by page
+/// index). Pages are sorted by source path.
+pub fn manifest<'a>(site: &'a Site, page_hashes: &[Option<blake3::Hash>]) -> Manifest<'a> {
+    let mut pages: Vec<ManifestPage<'a>> = site
+        .pages
+        .iter()
+        .enumerate()
+        .map(|(i, page)| ManifestPage {
+            url: &page.url,
+            source: &page.source,
+            source_blake3: page.hash.to_hex().to_string(),
+            output_blake3: page_hashes
+                .get(i)
+                .copied()
+                .flatten()
+                .map(|h| h.to_hex().to_string())
+                .unwrap_or_default(),
+            title: &page.title,
+            authors: ids(&page.front.authors),
+            contributors: ids(&page.front.contributors),
+            date: page.front.date.map(|d| d.to_string()),
+            updated: page.front.updated.map(|d| d.to_string()),
+            license: page.front.license.as_deref().or(site.config.license.as_deref()),
+            derived_from: &page.front.derived_from,
+            links: Vec::new(),
+            backlinks: Vec::new(),
+        })
+        .collect();
+    pages.sort_by(|a, b| a.source.cmp(b.source));
+    Manifest {
+        generator: GENERATOR,
+        pages,
+    }
+}
+
+/// Contributor ids of a list of people, in order, without repeats.
+fn ids(people: &[crate::frontmatter::Person]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(people.len());
+    for p in people {
+        let id = crate::slug::slugify(&p.name);
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    out
+}
+
+/// The manifest as pretty JSON with a final newline.
+pub fn to_json(manifest: &Manifest<'_>) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec_pretty(manifest).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}

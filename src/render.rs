@@ -1,0 +1,628 @@
+//! Render: the site to an in-memory output set (path → bytes), with no
+//! file-system access, so `build`, tests and (later) `serve` share it.
+//!
+//! Templates are MiniJinja with auto-escaping. The default theme is embedded
+//! from `themes/default/`; a site's `templates/NAME.html` replaces the
+//! theme's template of the same name. Pages render in parallel and are
+//! merged in path order.
+
+use std::collections::{BTreeMap, HashSet};
+
+use minijinja::{Environment, State, UndefinedBehavior, Value};
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::diagnostic::{Diagnostic, Kind};
+use crate::load::TextFile;
+use crate::markdown::{self, Heading};
+use crate::site::{Page, Section, Site};
+
+/// The templates of the default theme, embedded in the binary.
+const THEME_TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../themes/default/templates/base.html")),
+    ("page.html", include_str!("../themes/default/templates/page.html")),
+    ("section.html", include_str!("../themes/default/templates/section.html")),
+    ("index.html", include_str!("../themes/default/templates/index.html")),
+    ("404.html", include_str!("../themes/default/templates/404.html")),
+    (
+        "partials/byline.html",
+        include_str!("../themes/default/templates/partials/byline.html"),
+    ),
+    (
+        "partials/listing.html",
+        include_str!("../themes/default/templates/partials/listing.html"),
+    ),
+];
+
+/// The theme's stylesheet.
+const THEME_CSS: &str = include_str!("../themes/default/static/style.css");
+
+/// Where the theme's templates live in this repository, for messages.
+const THEME_DIR: &str = "themes/default/templates";
+
+/// The output path of the stylesheet.
+pub const STYLESHEET: &str = "style.css";
+
+/// One file of the output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    /// Path relative to the output folder, with `/`.
+    pub path: String,
+    pub bytes: Vec<u8>,
+    /// The source it came from, for messages.
+    pub origin: String,
+}
+
+/// Everything render makes.
+#[derive(Debug, Clone, Default)]
+pub struct Rendered {
+    /// Every output file, sorted by path.
+    pub files: Vec<Output>,
+    /// For each page of `Site::pages`, the BLAKE3 of its HTML.
+    pub page_hashes: Vec<Option<blake3::Hash>>,
+}
+
+/// Renders every page, section and asset of `site`.
+pub fn render(site: &Site, templates: &[TextFile]) -> (Rendered, Vec<Diagnostic>) {
+    let (env, mut diagnostics) = environment(&site.config, templates);
+    let globals = Globals {
+        site: SiteContext {
+            title: &site.config.title,
+            description: &site.config.description,
+            language: &site.config.language,
+            base_url: &site.config.base_url,
+            license: site.config.license.as_deref(),
+        },
+        nav: site.sections[0]
+            .subsections
+            .iter()
+            .map(|&s| Link {
+                title: site.sections[s].title.clone(),
+                url: site.sections[s].url.clone(),
+            })
+            .collect(),
+    };
+
+    // Pages and sections render in parallel, each into its own result.
+    let page_results: Vec<(usize, Result<Output, Diagnostic>)> = site
+        .pages
+        .par_iter()
+        .enumerate()
+        .filter(|(_, page)| !page.is_index)
+        .map(|(i, page)| (i, render_page(&env, site, &globals, page)))
+        .collect();
+    let section_results: Vec<(Option<usize>, Result<Output, Diagnostic>)> = site
+        .sections
+        .par_iter()
+        .enumerate()
+        .map(|(i, section)| {
+            (
+                section.index_page,
+                render_section(&env, site, &globals, i, section),
+            )
+        })
+        .collect();
+
+    let mut rendered = Rendered {
+        files: Vec::with_capacity(site.pages.len() + site.assets.len() + 4),
+        page_hashes: vec![None; site.pages.len()],
+    };
+    let results = page_results
+        .into_iter()
+        .map(|(i, r)| (Some(i), r))
+        .chain(section_results);
+    for (page, result) in results {
+        match result {
+            Ok(output) => {
+                if let Some(i) = page {
+                    rendered.page_hashes[i] = Some(blake3::hash(&output.bytes));
+                }
+                rendered.files.push(output);
+            }
+            Err(d) => diagnostics.push(d),
+        }
+    }
+
+    let context = Context {
+        site: &globals.site,
+        nav: &globals.nav,
+        page: None,
+        section: None,
+        current_url: "/404.html",
+        absolute_urls: true,
+    };
+    match render_template(&env, "404.html", &context) {
+        Ok(html) => rendered.files.push(Output {
+            path: "404.html".to_owned(),
+            bytes: html.into_bytes(),
+            origin: format!("{THEME_DIR}/404.html"),
+        }),
+        Err(e) => diagnostics.push(template_error(&e, templates)),
+    }
+
+    let mut css = String::from(THEME_CSS);
+    css.push_str(&crate::highlight::stylesheet());
+    rendered.files.push(Output {
+        path: STYLESHEET.to_owned(),
+        bytes: css.into_bytes(),
+        origin: "themes/default/static/style.css".to_owned(),
+    });
+
+    for asset in &site.assets {
+        rendered.files.push(Output {
+            path: asset.path.clone(),
+            bytes: asset.bytes.clone(),
+            origin: asset.source.clone(),
+        });
+    }
+
+    rendered.files.sort_by(|a, b| a.path.cmp(&b.path));
+    diagnostics.extend(collisions(&rendered.files));
+    (rendered, dedup(diagnostics))
+}
+
+/// Two outputs at one path: an error naming both sources. The later one is
+/// dropped so the output set stays a map.
+fn collisions(files: &[Output]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for pair in files.windows(2) {
+        if pair[0].path == pair[1].path {
+            out.push(
+                Diagnostic::error(
+                    Kind::DuplicateUrl,
+                    &pair[1].origin,
+                    format!(
+                        "`{}` and `{}` would both be written to `{}`",
+                        pair[0].origin, pair[1].origin, pair[1].path
+                    ),
+                )
+                .with_target(pair[1].path.clone()),
+            );
+        }
+    }
+    out
+}
+
+/// A broken template fails every page that uses it; say so once.
+fn dedup(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut seen = HashSet::new();
+    diagnostics
+        .into_iter()
+        .filter(|d| {
+            d.kind != Kind::Template || seen.insert((d.file.clone(), d.line, d.message.clone()))
+        })
+        .collect()
+}
+
+/// The template environment: the theme's templates, then the site's, which
+/// replace the theme's of the same name.
+fn environment(config: &Config, templates: &[TextFile]) -> (Environment<'static>, Vec<Diagnostic>) {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+    let mut diagnostics = Vec::new();
+    for (name, source) in THEME_TEMPLATES {
+        if let Err(e) = env.add_template(name, source) {
+            diagnostics.push(template_error(&e, &[]));
+        }
+    }
+    for file in templates {
+        if let Err(e) = env.add_template_owned(file.rel.clone(), file.text.clone()) {
+            diagnostics.push(template_error(&e, templates));
+        }
+    }
+    let base_path = config.base_path();
+    let relative = config.relative_urls;
+    env.add_function("url", move |state: &State, path: String| -> String {
+        let current = state
+            .lookup("current_url")
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_else(|| "/".to_owned());
+        let absolute = state.lookup("absolute_urls").is_some_and(|v| v.is_true());
+        href(&current, &path, &base_path, relative && !absolute)
+    });
+    env.add_global("generator", concat!("cairn ", env!("CARGO_PKG_VERSION")));
+    env.add_global("stylesheet", format!("/{STYLESHEET}"));
+    (env, diagnostics)
+}
+
+/// A template error, located in the site's template if it came from one.
+fn template_error(err: &minijinja::Error, templates: &[TextFile]) -> Diagnostic {
+    let name = err.name().unwrap_or("template");
+    let user = templates.iter().find(|t| t.rel == name);
+    let file = match user {
+        Some(t) => t.display.clone(),
+        None => format!("{THEME_DIR}/{name}"),
+    };
+    let mut message = err.detail().map_or_else(|| err.kind().to_string(), str::to_owned);
+    let mut source = std::error::Error::source(err);
+    while let Some(inner) = source {
+        message.push_str(": ");
+        message.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    let d = Diagnostic::error(Kind::Template, file, format!("template error: {message}"));
+    match (err.line(), user) {
+        (Some(line), Some(t)) => {
+            let column = err
+                .range()
+                .map(|r| crate::diagnostic::line_col(&t.text, r.start).1)
+                .unwrap_or(1);
+            d.at(&t.text, line, column)
+        }
+        (Some(line), None) => {
+            let text = THEME_TEMPLATES
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map_or("", |(_, s)| s);
+            d.at(text, line, 1)
+        }
+        _ => d,
+    }
+}
+
+fn render_template(
+    env: &Environment<'_>,
+    name: &str,
+    context: &Context<'_>,
+) -> Result<String, minijinja::Error> {
+    env.get_template(name)?.render(Value::from(minijinja::value::Serde(context)))
+}
+
+/// What a template is rendered with.
+#[derive(Serialize)]
+struct Context<'a> {
+    site: &'a SiteContext<'a>,
+    nav: &'a [Link],
+    page: Option<PageContext<'a>>,
+    section: Option<SectionContext<'a>>,
+    /// The URL of the page being rendered, for `url()`.
+    current_url: &'a str,
+    /// Links from this page must not be relative (the 404 page is served
+    /// at any address).
+    absolute_urls: bool,
+}
+
+/// Values every template sees.
+#[derive(Serialize)]
+struct Globals<'a> {
+    site: SiteContext<'a>,
+    /// The top-level sections, for the site navigation.
+    nav: Vec<Link>,
+}
+
+#[derive(Serialize)]
+struct SiteContext<'a> {
+    title: &'a str,
+    description: &'a str,
+    language: &'a str,
+    base_url: &'a str,
+    license: Option<&'a str>,
+}
+
+#[derive(Serialize, Clone)]
+struct Link {
+    title: String,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct PersonContext<'a> {
+    id: String,
+    name: &'a str,
+    email: Option<&'a str>,
+    url: Option<&'a str>,
+    role: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct PageContext<'a> {
+    title: &'a str,
+    url: &'a str,
+    content: Value,
+    description: Option<&'a str>,
+    authors: Vec<PersonContext<'a>>,
+    contributors: Vec<PersonContext<'a>>,
+    date: Option<String>,
+    updated: Option<String>,
+    tags: &'a [String],
+    categories: &'a [String],
+    topics: &'a [String],
+    license: Option<&'a str>,
+    source: Option<&'a str>,
+    /// `source` when it is an `http(s)` URL that may be linked.
+    source_url: Option<&'a str>,
+    derived_from: &'a [String],
+    source_path: &'a str,
+    source_hash: String,
+    draft: bool,
+    extra: &'a serde_json::Map<String, serde_json::Value>,
+    breadcrumbs: Vec<Link>,
+    headings: Vec<Heading>,
+}
+
+#[derive(Serialize)]
+struct PageSummary<'a> {
+    title: &'a str,
+    url: &'a str,
+    description: Option<&'a str>,
+    date: Option<String>,
+    authors: Vec<&'a str>,
+}
+
+#[derive(Serialize)]
+struct SectionContext<'a> {
+    title: &'a str,
+    url: &'a str,
+    pages: Vec<PageSummary<'a>>,
+    subsections: Vec<SectionSummary<'a>>,
+    breadcrumbs: Vec<Link>,
+}
+
+#[derive(Serialize)]
+struct SectionSummary<'a> {
+    title: &'a str,
+    url: &'a str,
+    description: Option<&'a str>,
+    pages: usize,
+}
+
+fn people<'a>(list: &'a [crate::frontmatter::Person]) -> Vec<PersonContext<'a>> {
+    list.iter()
+        .map(|p| PersonContext {
+            id: crate::slug::slugify(&p.name),
+            name: &p.name,
+            email: p.email.as_deref(),
+            url: p.url.as_deref(),
+            role: p.role.as_deref(),
+        })
+        .collect()
+}
+
+/// Breadcrumbs of a page: the sections above it, root first.
+fn breadcrumbs(site: &Site, page: &Page) -> Vec<Link> {
+    let mut chain = site.ancestry(page.section);
+    if page.is_index {
+        chain.pop();
+    }
+    chain
+        .into_iter()
+        .map(|s| Link {
+            title: site.sections[s].title.clone(),
+            url: site.sections[s].url.clone(),
+        })
+        .collect()
+}
+
+fn page_context<'a>(site: &'a Site, page: &'a Page) -> PageContext<'a> {
+    let rendered = markdown::render(page.body(), &site.config.markdown, page.title_from_body);
+    PageContext {
+        title: &page.title,
+        url: &page.url,
+        content: Value::from_safe_string(rendered.html),
+        description: page.front.description.as_deref(),
+        authors: people(&page.front.authors),
+        contributors: people(&page.front.contributors),
+        date: page.front.date.map(|d| d.to_string()),
+        updated: page.front.updated.map(|d| d.to_string()),
+        tags: &page.front.tags,
+        categories: &page.front.categories,
+        topics: &page.front.topics,
+        license: page.front.license.as_deref().or(site.config.license.as_deref()),
+        source: page.front.source.as_deref(),
+        source_url: page.front.source.as_deref().filter(|s| is_web_url(s)),
+        derived_from: &page.front.derived_from,
+        source_path: &page.source,
+        source_hash: page.hash.to_hex().to_string(),
+        draft: page.front.draft,
+        extra: &page.front.extra,
+        breadcrumbs: breadcrumbs(site, page),
+        headings: rendered.headings,
+    }
+}
+
+fn render_page(env: &Environment<'_>, site: &Site, globals: &Globals<'_>, page: &Page) -> Result<Output, Diagnostic> {
+    let template = page.front.template.as_deref().unwrap_or("page.html");
+    if env.get_template(template).is_err() {
+        return Err(missing_template(page, template));
+    }
+    let context = Context {
+        site: &globals.site,
+        nav: &globals.nav,
+        page: Some(page_context(site, page)),
+        section: None,
+        current_url: &page.url,
+        absolute_urls: false,
+    };
+    let html = render_template(env, template, &context)
+    .map_err(|e| template_error(&e, &[]))?;
+    Ok(Output {
+        path: output_path(&page.url),
+        bytes: html.into_bytes(),
+        origin: page.source.clone(),
+    })
+}
+
+fn missing_template(page: &Page, name: &str) -> Diagnostic {
+    Diagnostic::error(
+        Kind::Template,
+        &page.source,
+        format!("template `{name}` not found in `templates/` or the theme"),
+    )
+    .at_offset(&page.text, crate::resolve::find_key(&page.text, "template"))
+    .with_target(name.to_owned())
+}
+
+fn render_section(
+    env: &Environment<'_>,
+    site: &Site,
+    globals: &Globals<'_>,
+    index: usize,
+    section: &Section,
+) -> Result<Output, Diagnostic> {
+    let own = section.index_page.map(|i| &site.pages[i]);
+    let default = if index == 0 { "index.html" } else { "section.html" };
+    let template = own
+        .and_then(|p| p.front.template.as_deref())
+        .unwrap_or(default);
+    if let Some(page) = own
+        && env.get_template(template).is_err()
+    {
+        return Err(missing_template(page, template));
+    }
+    let context = SectionContext {
+        title: &section.title,
+        url: &section.url,
+        pages: section
+            .pages
+            .iter()
+            .map(|&i| {
+                let p = &site.pages[i];
+                PageSummary {
+                    title: &p.title,
+                    url: &p.url,
+                    description: p.front.description.as_deref(),
+                    date: p.front.date.map(|d| d.to_string()),
+                    authors: p.front.authors.iter().map(|a| a.name.as_str()).collect(),
+                }
+            })
+            .collect(),
+        subsections: section
+            .subsections
+            .iter()
+            .map(|&s| {
+                let sub = &site.sections[s];
+                SectionSummary {
+                    title: &sub.title,
+                    url: &sub.url,
+                    description: sub
+                        .index_page
+                        .and_then(|i| site.pages[i].front.description.as_deref()),
+                    pages: sub.pages.len(),
+                }
+            })
+            .collect(),
+        breadcrumbs: site
+            .ancestry(index)
+            .into_iter()
+            .filter(|&s| s != index)
+            .map(|s| Link {
+                title: site.sections[s].title.clone(),
+                url: site.sections[s].url.clone(),
+            })
+            .collect(),
+    };
+    let origin = own.map_or_else(|| format!("{THEME_DIR}/{template}"), |p| p.source.clone());
+    let context = Context {
+        site: &globals.site,
+        nav: &globals.nav,
+        page: own.map(|p| page_context(site, p)),
+        section: Some(context),
+        current_url: &section.url,
+        absolute_urls: false,
+    };
+    let html = render_template(env, template, &context)
+    .map_err(|e| template_error(&e, &[]))?;
+    Ok(Output {
+        path: output_path(&section.url),
+        bytes: html.into_bytes(),
+        origin,
+    })
+}
+
+/// An `http://` or `https://` URL, safe to put in an `href`.
+fn is_web_url(text: &str) -> bool {
+    let lower = text.trim_start().to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://")) && !text.contains(char::is_whitespace)
+}
+
+/// `guides/first-steps/index.html` for `/guides/first-steps/`.
+pub fn output_path(url: &str) -> String {
+    format!("{}index.html", url.trim_start_matches('/'))
+}
+
+/// Characters percent-encoded in an `href` path.
+const PATH: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'<')
+    .add(b'>')
+    .add(b'`')
+    .add(b'?')
+    .add(b'{')
+    .add(b'}')
+    .add(b'%')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'|')
+    .add(b'[')
+    .add(b']');
+
+/// The `href` from the page at `from` to the site path `to` (both
+/// site-relative URLs). With `relative`, the link climbs out of `from` with
+/// `../` and names `index.html` explicitly, so it works from `file://`;
+/// otherwise it is `base_path` + `to`. External URLs are returned as they
+/// are.
+pub fn href(from: &str, to: &str, base_path: &str, relative: bool) -> String {
+    if to.contains("://") || to.starts_with("mailto:") || to.starts_with('#') {
+        return to.to_owned();
+    }
+    let (path, fragment) = match to.split_once('#') {
+        Some((p, f)) => (p, Some(f)),
+        None => (to, None),
+    };
+    let target = path.trim_start_matches('/');
+    let mut out = String::new();
+    if relative {
+        let depth = from.split('/').filter(|s| !s.is_empty()).count();
+        let from_is_file = from.rsplit('/').next().is_some_and(|last| last.contains('.'));
+        let depth = if from_is_file { depth.saturating_sub(1) } else { depth };
+        for _ in 0..depth {
+            out.push_str("../");
+        }
+        out.extend(utf8_percent_encode(target, PATH));
+        if target.is_empty() || target.ends_with('/') {
+            out.push_str("index.html");
+        }
+    } else {
+        out.push_str(base_path);
+        out.extend(utf8_percent_encode(target, PATH));
+    }
+    if let Some(f) = fragment {
+        out.push('#');
+        out.push_str(f);
+    }
+    out
+}
+
+/// Renders into a map for tests and for `serve`: path → bytes.
+pub fn into_map(rendered: &Rendered) -> BTreeMap<&str, &[u8]> {
+    rendered
+        .files
+        .iter()
+        .map(|o| (o.path.as_str(), o.bytes.as_slice()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::href;
+
+    #[test]
+    fn absolute_hrefs_use_the_base_path() {
+        assert_eq!(href("/a/b/", "/c/", "/", false), "/c/");
+        assert_eq!(href("/a/b/", "/c/", "/archive/", false), "/archive/c/");
+        assert_eq!(href("/", "/my file.png", "/", false), "/my%20file.png");
+        assert_eq!(href("/", "/c/#sec", "/", false), "/c/#sec");
+    }
+
+    #[test]
+    fn relative_hrefs_climb_and_name_index() {
+        assert_eq!(href("/a/b/", "/c/", "/", true), "../../c/index.html");
+        assert_eq!(href("/", "/", "/", true), "index.html");
+        assert_eq!(href("/a/", "/style.css", "/", true), "../style.css");
+        assert_eq!(href("/404.html", "/", "/", true), "index.html");
+        assert_eq!(href("/a/", "https://e.org/x", "/", true), "https://e.org/x");
+    }
+}

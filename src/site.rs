@@ -1,0 +1,94 @@
+//! The data model: a [`Site`] of [`Page`]s, [`Section`]s and [`Asset`]s.
+//!
+//! Plain data only. Stages are free functions that take what they read and
+//! return what they make; nothing here does I/O or holds a lock.
+
+use crate::config::Config;
+use crate::frontmatter::FrontMatter;
+
+/// A whole site, resolved: every page has its URL and section.
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub config: Config,
+    /// Every page that is built (drafts only with `--drafts`), sorted by
+    /// source path.
+    pub pages: Vec<Page>,
+    /// Every section, sorted by folder; index 0 is the root section.
+    pub sections: Vec<Section>,
+    /// Files copied as they are: co-located assets, then static files.
+    pub assets: Vec<Asset>,
+}
+
+/// One Markdown page.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// Source path relative to the site root, with `/`.
+    pub source: String,
+    /// Source path relative to the content folder, with `/`.
+    pub rel: String,
+    /// The whole source file.
+    pub text: String,
+    /// BLAKE3 of the source file's bytes.
+    pub hash: blake3::Hash,
+    /// Byte offset of the Markdown body in `text`.
+    pub body_offset: usize,
+    pub front: FrontMatter,
+    pub title: String,
+    /// The title is the body's leading `# heading`, which is then not
+    /// rendered again.
+    pub title_from_body: bool,
+    /// Site-relative URL, starting and ending with `/`.
+    pub url: String,
+    /// The section this page belongs to (for a section's own page, that
+    /// section).
+    pub section: usize,
+    /// This is a section's own page (`_index.md`, `index.md`, `README.md`).
+    pub is_index: bool,
+}
+
+impl Page {
+    /// The Markdown after the front matter.
+    pub fn body(&self) -> &str {
+        &self.text[self.body_offset..]
+    }
+}
+
+/// A folder of the content, with its own page if it has one.
+#[derive(Debug, Clone)]
+pub struct Section {
+    /// Folder relative to the content folder, with `/`; empty for the root.
+    pub dir: String,
+    pub url: String,
+    pub title: String,
+    /// The section's own page (index into `Site::pages`).
+    pub index_page: Option<usize>,
+    /// The other pages of the folder, in listing order.
+    pub pages: Vec<usize>,
+    /// Sub-folders that are sections, sorted by title.
+    pub subsections: Vec<usize>,
+    pub parent: Option<usize>,
+}
+
+/// A file copied to the output as it is.
+#[derive(Debug, Clone)]
+pub struct Asset {
+    /// Source path relative to the site root, with `/`.
+    pub source: String,
+    /// Output path relative to the output folder, with `/`.
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+impl Site {
+    /// The sections from the root down to `section`, inclusive.
+    pub fn ancestry(&self, section: usize) -> Vec<usize> {
+        let mut chain = vec![section];
+        let mut current = section;
+        while let Some(parent) = self.sections.get(current).and_then(|s| s.parent) {
+            chain.push(parent);
+            current = parent;
+        }
+        chain.reverse();
+        chain
+    }
+}
