@@ -13,6 +13,7 @@ pub mod diagnostic;
 pub mod emit;
 pub mod frontmatter;
 pub mod highlight;
+pub mod links;
 pub mod load;
 pub mod manifest;
 pub mod markdown;

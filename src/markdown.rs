@@ -46,8 +46,15 @@ pub fn parser_options(config: &MarkdownConfig) -> Options {
 }
 
 /// Renders `body`. With `take_title`, a `# heading` that opens the body
-/// becomes [`Rendered::title`] instead of being rendered.
-pub fn render(body: &str, config: &MarkdownConfig, take_title: bool) -> Rendered {
+/// becomes [`Rendered::title`] instead of being rendered. `rewrite_link`
+/// maps a link or image destination as written to the `href` to print, or
+/// `None` to keep it.
+pub fn render(
+    body: &str,
+    config: &MarkdownConfig,
+    take_title: bool,
+    rewrite_link: &dyn Fn(&str) -> Option<String>,
+) -> Rendered {
     let mut events: Vec<Option<Event<'_>>> = Parser::new_ext(body, parser_options(config))
         .map(Some)
         .collect();
@@ -115,27 +122,15 @@ pub fn render(body: &str, config: &MarkdownConfig, take_title: bool) -> Rendered
             }
             Some(Event::Start(Tag::Link { dest_url, .. }))
             | Some(Event::Start(Tag::Image { dest_url, .. })) => {
-                if !is_safe_url(dest_url) {
+                let is_image = matches!(events[i], Some(Event::Start(Tag::Image { .. })));
+                let replacement = if !is_safe_url(dest_url) {
+                    Some(if is_image { String::new() } else { "#".to_owned() })
+                } else {
+                    rewrite_link(dest_url)
+                };
+                if let Some(new_url) = replacement {
                     let event = events[i].take();
-                    events[i] = event.map(|e| match e {
-                        Event::Start(Tag::Link {
-                            link_type, title, id, ..
-                        }) => Event::Start(Tag::Link {
-                            link_type,
-                            dest_url: CowStr::Borrowed("#"),
-                            title,
-                            id,
-                        }),
-                        Event::Start(Tag::Image {
-                            link_type, title, id, ..
-                        }) => Event::Start(Tag::Image {
-                            link_type,
-                            dest_url: CowStr::Borrowed(""),
-                            title,
-                            id,
-                        }),
-                        other => other,
-                    });
+                    events[i] = event.map(|e| with_destination(e, new_url));
                 }
                 i += 1;
             }
@@ -156,6 +151,29 @@ pub fn render(body: &str, config: &MarkdownConfig, take_title: bool) -> Rendered
         html,
         title,
         headings,
+    }
+}
+
+/// A link or image start event with another destination.
+fn with_destination(event: Event<'_>, dest: String) -> Event<'_> {
+    match event {
+        Event::Start(Tag::Link {
+            link_type, title, id, ..
+        }) => Event::Start(Tag::Link {
+            link_type,
+            dest_url: CowStr::from(dest),
+            title,
+            id,
+        }),
+        Event::Start(Tag::Image {
+            link_type, title, id, ..
+        }) => Event::Start(Tag::Image {
+            link_type,
+            dest_url: CowStr::from(dest),
+            title,
+            id,
+        }),
+        other => other,
     }
 }
 
@@ -302,7 +320,7 @@ mod tests {
     use super::*;
 
     fn md(text: &str) -> String {
-        render(text, &MarkdownConfig::default(), false).html
+        render(text, &MarkdownConfig::default(), false, &|_| None).html
     }
 
     #[test]
@@ -316,7 +334,7 @@ mod tests {
 
     #[test]
     fn heading_ids_are_unique_slugs() {
-        let r = render("## Install\n\n## Install\n\n## Café {#custom}\n", &MarkdownConfig::default(), false);
+        let r = render("## Install\n\n## Install\n\n## Café {#custom}\n", &MarkdownConfig::default(), false, &|_| None);
         let ids: Vec<_> = r.headings.iter().map(|h| h.id.as_str()).collect();
         assert_eq!(ids, ["install", "install-1", "custom"]);
         assert!(r.html.contains("<h2 id=\"install-1\">"), "{}", r.html);
@@ -324,10 +342,10 @@ mod tests {
 
     #[test]
     fn leading_h1_becomes_title() {
-        let r = render("# The Title\n\nText.\n", &MarkdownConfig::default(), true);
+        let r = render("# The Title\n\nText.\n", &MarkdownConfig::default(), true, &|_| None);
         assert_eq!(r.title.as_deref(), Some("The Title"));
         assert!(!r.html.contains("The Title"));
-        let r = render("Intro.\n\n# Later\n", &MarkdownConfig::default(), true);
+        let r = render("Intro.\n\n# Later\n", &MarkdownConfig::default(), true, &|_| None);
         assert_eq!(r.title, None);
     }
 
@@ -358,7 +376,7 @@ mod tests {
             unsafe_html: true,
             ..MarkdownConfig::default()
         };
-        let html = render("<div onclick=\"x()\">hi</div>\n", &config, false).html;
+        let html = render("<div onclick=\"x()\">hi</div>\n", &config, false, &|_| None).html;
         assert!(html.contains("onclick"));
     }
 

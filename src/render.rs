@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Kind};
+use crate::links::LinkIndex;
 use crate::load::TextFile;
 use crate::markdown::{self, Heading};
 use crate::site::{Page, Section, Site};
@@ -85,13 +86,21 @@ pub fn render(site: &Site, templates: &[TextFile]) -> (Rendered, Vec<Diagnostic>
             .collect(),
     };
 
+    let shared = Shared {
+        site,
+        env: &env,
+        globals: &globals,
+        links: LinkIndex::new(site),
+        base_path: site.config.base_path(),
+    };
+
     // Pages and sections render in parallel, each into its own result.
     let page_results: Vec<(usize, Result<Output, Diagnostic>)> = site
         .pages
         .par_iter()
         .enumerate()
         .filter(|(_, page)| !page.is_index)
-        .map(|(i, page)| (i, render_page(&env, site, &globals, page)))
+        .map(|(i, page)| (i, render_page(&shared, page)))
         .collect();
     let section_results: Vec<(Option<usize>, Result<Output, Diagnostic>)> = site
         .sections
@@ -100,7 +109,7 @@ pub fn render(site: &Site, templates: &[TextFile]) -> (Rendered, Vec<Diagnostic>
         .map(|(i, section)| {
             (
                 section.index_page,
-                render_section(&env, site, &globals, i, section),
+                render_section(&shared, i, section),
             )
         })
         .collect();
@@ -214,13 +223,14 @@ fn environment(config: &Config, templates: &[TextFile]) -> (Environment<'static>
     }
     let base_path = config.base_path();
     let relative = config.relative_urls;
-    env.add_function("url", move |state: &State, path: String| -> String {
+    env.add_function("url", move |state: &State, path: String| -> Value {
         let current = state
             .lookup("current_url")
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_else(|| "/".to_owned());
         let absolute = state.lookup("absolute_urls").is_some_and(|v| v.is_true());
-        href(&current, &path, &base_path, relative && !absolute)
+        let link = href(&current, &path, &base_path, relative && !absolute);
+        Value::from_safe_string(escape_attribute(&link))
     });
     env.add_global("generator", concat!("cairn ", env!("CARGO_PKG_VERSION")));
     env.add_global("stylesheet", format!("/{STYLESHEET}"));
@@ -282,6 +292,23 @@ struct Context<'a> {
     /// Links from this page must not be relative (the 404 page is served
     /// at any address).
     absolute_urls: bool,
+}
+
+/// What every page's rendering reads: the site, its templates and the link
+/// index.
+struct Shared<'a> {
+    site: &'a Site,
+    env: &'a Environment<'static>,
+    globals: &'a Globals<'a>,
+    links: LinkIndex<'a>,
+    base_path: String,
+}
+
+impl Shared<'_> {
+    /// The `href` for a site URL, from the page at `from`.
+    fn href(&self, from: &str, to: &str) -> String {
+        href(from, to, &self.base_path, self.site.config.relative_urls)
+    }
 }
 
 /// Values every template sees.
@@ -395,8 +422,15 @@ fn breadcrumbs(site: &Site, page: &Page) -> Vec<Link> {
         .collect()
 }
 
-fn page_context<'a>(site: &'a Site, page: &'a Page) -> PageContext<'a> {
-    let rendered = markdown::render(page.body(), &site.config.markdown, page.title_from_body);
+fn page_context<'a>(shared: &Shared<'a>, page: &'a Page) -> PageContext<'a> {
+    let site = shared.site;
+    let rewrite = |dest: &str| {
+        shared
+            .links
+            .resolve(&page.rel, dest)
+            .map(|url| shared.href(&page.url, &url))
+    };
+    let rendered = markdown::render(page.body(), &site.config.markdown, page.title_from_body, &rewrite);
     PageContext {
         title: &page.title,
         url: &page.url,
@@ -422,7 +456,8 @@ fn page_context<'a>(site: &'a Site, page: &'a Page) -> PageContext<'a> {
     }
 }
 
-fn render_page(env: &Environment<'_>, site: &Site, globals: &Globals<'_>, page: &Page) -> Result<Output, Diagnostic> {
+fn render_page(shared: &Shared<'_>, page: &Page) -> Result<Output, Diagnostic> {
+    let (env, globals) = (shared.env, shared.globals);
     let template = page.front.template.as_deref().unwrap_or("page.html");
     if env.get_template(template).is_err() {
         return Err(missing_template(page, template));
@@ -430,7 +465,7 @@ fn render_page(env: &Environment<'_>, site: &Site, globals: &Globals<'_>, page: 
     let context = Context {
         site: &globals.site,
         nav: &globals.nav,
-        page: Some(page_context(site, page)),
+        page: Some(page_context(shared, page)),
         section: None,
         current_url: &page.url,
         absolute_urls: false,
@@ -454,13 +489,8 @@ fn missing_template(page: &Page, name: &str) -> Diagnostic {
     .with_target(name.to_owned())
 }
 
-fn render_section(
-    env: &Environment<'_>,
-    site: &Site,
-    globals: &Globals<'_>,
-    index: usize,
-    section: &Section,
-) -> Result<Output, Diagnostic> {
+fn render_section(shared: &Shared<'_>, index: usize, section: &Section) -> Result<Output, Diagnostic> {
+    let (env, globals, site) = (shared.env, shared.globals, shared.site);
     let own = section.index_page.map(|i| &site.pages[i]);
     let default = if index == 0 { "index.html" } else { "section.html" };
     let template = own
@@ -517,7 +547,7 @@ fn render_section(
     let context = Context {
         site: &globals.site,
         nav: &globals.nav,
-        page: own.map(|p| page_context(site, p)),
+        page: own.map(|p| page_context(shared, p)),
         section: Some(context),
         current_url: &section.url,
         absolute_urls: false,
@@ -558,6 +588,13 @@ const PATH: &AsciiSet = &CONTROLS
     .add(b'|')
     .add(b'[')
     .add(b']');
+
+/// Escapes what an attribute value must not hold raw; `/` stays readable.
+fn escape_attribute(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    markdown::escape_into(&mut out, text);
+    out
+}
 
 /// The `href` from the page at `from` to the site path `to` (both
 /// site-relative URLs). With `relative`, the link climbs out of `from` with

@@ -49,6 +49,7 @@ pub fn resolve(sources: Sources, config: Config, options: &BuildOptions) -> (Sit
         .map(content_asset)
         .collect();
     assets.extend(sources.statics.into_iter().map(|file| Asset {
+        content_rel: None,
         path: clean_file_path(&file.rel),
         source: file.display,
         bytes: file.bytes,
@@ -349,6 +350,7 @@ fn content_asset(file: BinaryFile) -> Asset {
     path.push_str(&clean_segment(name));
     Asset {
         source: file.display,
+        content_rel: Some(file.rel),
         path,
         bytes: file.bytes,
     }

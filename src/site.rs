@@ -74,6 +74,9 @@ pub struct Section {
 pub struct Asset {
     /// Source path relative to the site root, with `/`.
     pub source: String,
+    /// For a file in the content folder, its path there (with `/`), by
+    /// which pages link to it.
+    pub content_rel: Option<String>,
     /// Output path relative to the output folder, with `/`.
     pub path: String,
     pub bytes: Vec<u8>,
