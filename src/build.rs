@@ -3,7 +3,7 @@
 //! run a whole build without touching the output folder.
 
 use crate::config::{BuildOptions, CONFIG_FILE, Config};
-use crate::diagnostic::{self, Diagnostic};
+use crate::diagnostic::{self, Diagnostic, Kind};
 use crate::manifest::{self, MANIFEST};
 use crate::render::{self, Output};
 use crate::{load, resolve};
@@ -58,7 +58,16 @@ pub fn build(options: &BuildOptions) -> Built {
     let (site, more) = resolve::resolve(sources, config, options);
     diagnostics.extend(more);
     let (rendered, more) = render::render(&site, &templates);
-    diagnostics.extend(more);
+    // Two pages at one URL were reported by resolve; their outputs collide
+    // again in render, which need not say so twice.
+    let reported: std::collections::HashSet<String> = diagnostics
+        .iter()
+        .filter(|d| d.kind == Kind::DuplicateUrl)
+        .filter_map(|d| d.target.as_deref().map(render::output_path))
+        .collect();
+    diagnostics.extend(more.into_iter().filter(|d| {
+        d.kind != Kind::DuplicateUrl || !d.target.as_ref().is_some_and(|t| reported.contains(t))
+    }));
 
     let mut files = rendered.files;
     let manifest = manifest::manifest(&site, &rendered.page_hashes);
@@ -70,9 +79,12 @@ pub fn build(options: &BuildOptions) -> Built {
     match files.binary_search_by(|o| o.path.as_str().cmp(MANIFEST)) {
         Ok(i) => {
             diagnostics.push(Diagnostic::error(
-                crate::diagnostic::Kind::DuplicateUrl,
+                Kind::DuplicateUrl,
                 &files[i].origin,
-                format!("`{}` would replace the archive's own `{MANIFEST}`", files[i].origin),
+                format!(
+                    "`{}` would replace the archive's own `{MANIFEST}`",
+                    files[i].origin
+                ),
             ));
         }
         Err(i) => files.insert(i, manifest_output),

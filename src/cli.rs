@@ -92,7 +92,11 @@ where
         Command::Build(args) => run_build(&root, &args),
         Command::Init { dir } => finish(scaffold::init(&dir.unwrap_or_else(|| root.clone()))),
         Command::New { path, title } => {
-            let path = if path.is_absolute() { path } else { root.join(path) };
+            let path = if path.is_absolute() {
+                path
+            } else {
+                root.join(path)
+            };
             finish(scaffold::new_page(&path, title.as_deref()))
         }
     }

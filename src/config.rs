@@ -155,7 +155,10 @@ mod tests {
 
     #[test]
     fn empty_config_is_all_defaults() {
-        assert_eq!(Config::parse("", "cairn.toml").ok(), Some(Config::default()));
+        assert_eq!(
+            Config::parse("", "cairn.toml").ok(),
+            Some(Config::default())
+        );
     }
 
     #[test]
@@ -167,8 +170,7 @@ mod tests {
 
     #[test]
     fn wrong_type_is_located() {
-        let err =
-            Config::parse("[markdown]\nunsafe_html = \"yes\"\n", "cairn.toml").unwrap_err();
+        let err = Config::parse("[markdown]\nunsafe_html = \"yes\"\n", "cairn.toml").unwrap_err();
         assert_eq!((err.line, err.column), (2, 15));
     }
 

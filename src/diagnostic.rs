@@ -131,13 +131,8 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 /// column, then message, errors and warnings interleaved by position.
 pub fn sort(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by(|a, b| {
-        (&a.file, a.line, a.column, a.severity, &a.message).cmp(&(
-            &b.file,
-            b.line,
-            b.column,
-            b.severity,
-            &b.message,
-        ))
+        (&a.file, a.line, a.column, a.severity, &a.message)
+            .cmp(&(&b.file, b.line, b.column, b.severity, &b.message))
     });
 }
 
@@ -212,8 +207,8 @@ mod tests {
         let text = "ab\ncdé f\n";
         assert_eq!(line_col(text, 0), (1, 1));
         assert_eq!(line_col(text, 3), (2, 1));
-        // 'f' is after "cdé " (é is two bytes): byte 9, character column 5.
-        assert_eq!(line_col(text, 9), (2, 5));
+        // 'f' is after "cdé " (é is two bytes): byte 8, character column 5.
+        assert_eq!(line_col(text, 8), (2, 5));
         assert_eq!(line_col(text, 1000), (3, 1));
     }
 

@@ -37,7 +37,10 @@ fn refuse(output: &Path, why: &str) -> Diagnostic {
     Diagnostic::error(
         Kind::Io,
         output.display().to_string(),
-        format!("refusing to write the archive to `{}`: {why}", output.display()),
+        format!(
+            "refusing to write the archive to `{}`: {why}",
+            output.display()
+        ),
     )
 }
 
@@ -51,7 +54,9 @@ pub fn check_target(output: &Path, root: &Path, content: &Path) -> Result<(), Di
         return Err(refuse(output, "it contains the site's sources"));
     }
     if out.is_dir() {
-        let empty = std::fs::read_dir(&out).map(|mut d| d.next().is_none()).unwrap_or(false);
+        let empty = std::fs::read_dir(&out)
+            .map(|mut d| d.next().is_none())
+            .unwrap_or(false);
         if !empty && !out.join(MANIFEST).is_file() {
             return Err(refuse(
                 output,
@@ -75,7 +80,11 @@ pub fn is_safe_output_path(path: &str) -> bool {
 }
 
 fn io(path: &Path, action: &str, err: &std::io::Error) -> Diagnostic {
-    Diagnostic::error(Kind::Io, path.display().to_string(), format!("cannot {action} `{}`: {err}", path.display()))
+    Diagnostic::error(
+        Kind::Io,
+        path.display().to_string(),
+        format!("cannot {action} `{}`: {err}", path.display()),
+    )
 }
 
 /// Writes `files` to `output` through a staging folder.
@@ -85,13 +94,17 @@ pub fn write(files: &[Output], output: &Path) -> Result<(), Diagnostic> {
             return Err(Diagnostic::error(
                 Kind::UnsafePath,
                 &file.origin,
-                format!("refusing to write `{}`: it would land outside the output folder", file.path),
+                format!(
+                    "refusing to write `{}`: it would land outside the output folder",
+                    file.path
+                ),
             ));
         }
     }
     let staging = staging_path(output);
     if staging.exists() {
-        std::fs::remove_dir_all(&staging).map_err(|e| io(&staging, "remove the old staging folder", &e))?;
+        std::fs::remove_dir_all(&staging)
+            .map_err(|e| io(&staging, "remove the old staging folder", &e))?;
     }
     let result = write_all(files, &staging).and_then(|()| swap(&staging, output));
     if result.is_err() {
@@ -147,7 +160,15 @@ mod tests {
 
     #[test]
     fn unsafe_paths_are_refused() {
-        for bad in ["../x", "/etc/passwd", "a/../../b", "C:/x", "a\\..\\b", "", "./a"] {
+        for bad in [
+            "../x",
+            "/etc/passwd",
+            "a/../../b",
+            "C:/x",
+            "a\\..\\b",
+            "",
+            "./a",
+        ] {
             assert!(!is_safe_output_path(bad), "{bad}");
         }
         for good in ["index.html", "a/b/index.html", "a b/c.png", "x..y"] {

@@ -112,17 +112,13 @@ pub fn split<'a>(text: &'a str, file: &str) -> Result<Split<'a>, Diagnostic> {
         }
         pos = line_end;
     }
-    Err(
-        Diagnostic::error(
-            Kind::FrontMatter,
-            file,
-            format!("front matter opened with `{fence}` is never closed"),
-        )
-        .at(text, 1, 1)
-        .with_help(format!(
-            "end the block with a line holding only `{fence}`"
-        )),
+    Err(Diagnostic::error(
+        Kind::FrontMatter,
+        file,
+        format!("front matter opened with `{fence}` is never closed"),
     )
+    .at(text, 1, 1)
+    .with_help(format!("end the block with a line holding only `{fence}`")))
 }
 
 /// Parses the front matter of `split` (which came from `text`, the whole
@@ -157,8 +153,12 @@ fn parse_yaml(split: &Split<'_>, text: &str, file: &str) -> Result<Raw, Diagnost
             .map_or((1, 1), |l| (l.line() as usize, l.column() as usize));
         let block_line = crate::diagnostic::line_col(text, split.block_offset).0;
         let message = strip_location(&err.to_string());
-        Diagnostic::error(Kind::FrontMatter, file, format!("invalid YAML front matter: {message}"))
-            .at(text, block_line + line.max(1) - 1, column)
+        Diagnostic::error(
+            Kind::FrontMatter,
+            file,
+            format!("invalid YAML front matter: {message}"),
+        )
+        .at(text, block_line + line.max(1) - 1, column)
     })
 }
 
@@ -242,7 +242,9 @@ impl Raw {
         contributors.extend(people([self.reviewers, None], Some("reviewer")));
         let mut extra = self.extra.unwrap_or_default();
         for (key, value) in self.unknown {
-            extra.entry(key).or_insert_with(|| toml_dates_to_strings(value));
+            extra
+                .entry(key)
+                .or_insert_with(|| toml_dates_to_strings(value));
         }
         let list = |l: Option<List>| l.map(|l| l.0).unwrap_or_default();
         FrontMatter {
@@ -588,7 +590,9 @@ mod tests {
 
     #[test]
     fn alias_bomb_fails_fast() {
-        let mut yaml = String::from("---\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+        let mut yaml = String::from(
+            "---\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+        );
         let names = ["b", "c", "d", "e", "f", "g", "h", "i", "j"];
         let mut prev = "a";
         for n in names {
@@ -603,9 +607,18 @@ mod tests {
     #[test]
     fn dates() {
         assert_eq!(parse_date("2024-03-01").unwrap().to_string(), "2024-03-01");
-        assert_eq!(parse_date("2024-03-01T23:30:00-05:00").unwrap().to_string(), "2024-03-01");
-        assert_eq!(parse_date("2024-03-01T10:00:00").unwrap().to_string(), "2024-03-01");
-        assert_eq!(parse_date("2024-03-01 10:00:00 +0100").unwrap().to_string(), "2024-03-01");
+        assert_eq!(
+            parse_date("2024-03-01T23:30:00-05:00").unwrap().to_string(),
+            "2024-03-01"
+        );
+        assert_eq!(
+            parse_date("2024-03-01T10:00:00").unwrap().to_string(),
+            "2024-03-01"
+        );
+        assert_eq!(
+            parse_date("2024-03-01 10:00:00 +0100").unwrap().to_string(),
+            "2024-03-01"
+        );
         assert!(parse_date("March").is_none());
         assert!(parse_date("2024-13-01").is_none());
     }

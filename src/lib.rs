@@ -6,6 +6,11 @@
 //! [`load`] → [`resolve`] (with [`frontmatter`]) → [`render`] (with
 //! [`markdown`]) → [`emit`], driven by [`build`].
 
+#![allow(
+    clippy::result_large_err,
+    reason = "a Diagnostic is the error of every stage: errors are rare and never on a hot path"
+)]
+
 pub mod build;
 pub mod cli;
 pub mod config;

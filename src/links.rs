@@ -23,7 +23,8 @@ pub struct LinkIndex<'a> {
 
 impl<'a> LinkIndex<'a> {
     pub fn new(site: &'a Site) -> Self {
-        let mut targets = HashMap::with_capacity(site.pages.len() + site.sections.len() + site.assets.len());
+        let mut targets =
+            HashMap::with_capacity(site.pages.len() + site.sections.len() + site.assets.len());
         for page in &site.pages {
             targets.insert(page.rel.as_str(), page.url.as_str());
         }

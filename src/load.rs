@@ -76,15 +76,20 @@ pub fn load(options: &BuildOptions) -> (Sources, Vec<Diagnostic>) {
     if !options.content.is_dir() {
         let shown = options.display_path(&options.content);
         diagnostics.push(
-            Diagnostic::error(Kind::Io, shown.clone(), format!("content folder `{shown}` not found"))
-                .with_help("create it, or name another with `--content DIR`"),
+            Diagnostic::error(
+                Kind::Io,
+                shown.clone(),
+                format!("content folder `{shown}` not found"),
+            )
+            .with_help("create it, or name another with `--content DIR`"),
         );
         return (sources, diagnostics);
     }
 
     let excluded = excluded_folders(options);
     let content = walk(options, &options.content, &excluded, &mut diagnostics);
-    let (pages, assets): (Vec<_>, Vec<_>) = content.into_iter().partition(|(_, rel)| is_markdown(rel));
+    let (pages, assets): (Vec<_>, Vec<_>) =
+        content.into_iter().partition(|(_, rel)| is_markdown(rel));
     sources.pages = read_texts(options, pages, &mut diagnostics);
     sources.assets = read_binaries(options, assets, &mut diagnostics);
 
@@ -110,7 +115,14 @@ fn excluded_folders(options: &BuildOptions) -> Vec<PathBuf> {
         crate::emit::previous_path(&options.output),
     ];
     if same_path(&options.content, &options.root) {
-        for name in ["public", "templates", "static", "themes", "node_modules", "target"] {
+        for name in [
+            "public",
+            "templates",
+            "static",
+            "themes",
+            "node_modules",
+            "target",
+        ] {
             out.push(options.root.join(name));
         }
     }
@@ -132,7 +144,10 @@ fn walk(
     excluded: &[PathBuf],
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<(PathBuf, String)> {
-    let root = options.root.canonicalize().unwrap_or_else(|_| options.root.clone());
+    let root = options
+        .root
+        .canonicalize()
+        .unwrap_or_else(|_| options.root.clone());
     let escaped: Arc<Mutex<Vec<PathBuf>>> = Arc::default();
     let excluded: Vec<PathBuf> = excluded.to_vec();
     let escaped_in_filter = Arc::clone(&escaped);
@@ -148,7 +163,9 @@ fn walk(
                 return false;
             }
             if entry.path_is_symlink() {
-                let inside = path.canonicalize().is_ok_and(|real| real.starts_with(&root));
+                let inside = path
+                    .canonicalize()
+                    .is_ok_and(|real| real.starts_with(&root));
                 if !inside {
                     if let Ok(mut list) = escaped_in_filter.lock() {
                         list.push(path.to_path_buf());
@@ -185,7 +202,11 @@ fn walk(
                     options.display_path(path),
                     "skipped: this symbolic link leads outside the site root (or nowhere)",
                 )
-                .with_target(path.read_link().map(|t| t.display().to_string()).unwrap_or_default()),
+                .with_target(
+                    path.read_link()
+                        .map(|t| t.display().to_string())
+                        .unwrap_or_default(),
+                ),
             );
         }
     }
@@ -218,7 +239,9 @@ fn walk_error(options: &BuildOptions, err: &ignore::Error) -> Diagnostic {
         }
     }
     let (path, is_loop) = find(err);
-    let file = path.as_deref().map_or_else(|| ".".to_owned(), |p| options.display_path(p));
+    let file = path
+        .as_deref()
+        .map_or_else(|| ".".to_owned(), |p| options.display_path(p));
     let message = if is_loop {
         "skipped: this symbolic link loops back to a folder that contains it".to_owned()
     } else {

@@ -57,7 +57,11 @@ pub fn manifest<'a>(site: &'a Site, page_hashes: &[Option<blake3::Hash>]) -> Man
             contributors: ids(&page.front.contributors),
             date: page.front.date.map(|d| d.to_string()),
             updated: page.front.updated.map(|d| d.to_string()),
-            license: page.front.license.as_deref().or(site.config.license.as_deref()),
+            license: page
+                .front
+                .license
+                .as_deref()
+                .or(site.config.license.as_deref()),
             derived_from: &page.front.derived_from,
             links: Vec::new(),
             backlinks: Vec::new(),

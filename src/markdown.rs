@@ -124,7 +124,11 @@ pub fn render(
             | Some(Event::Start(Tag::Image { dest_url, .. })) => {
                 let is_image = matches!(events[i], Some(Event::Start(Tag::Image { .. })));
                 let replacement = if !is_safe_url(dest_url) {
-                    Some(if is_image { String::new() } else { "#".to_owned() })
+                    Some(if is_image {
+                        String::new()
+                    } else {
+                        "#".to_owned()
+                    })
                 } else {
                     rewrite_link(dest_url)
                 };
@@ -158,7 +162,10 @@ pub fn render(
 fn with_destination(event: Event<'_>, dest: String) -> Event<'_> {
     match event {
         Event::Start(Tag::Link {
-            link_type, title, id, ..
+            link_type,
+            title,
+            id,
+            ..
         }) => Event::Start(Tag::Link {
             link_type,
             dest_url: CowStr::from(dest),
@@ -166,7 +173,10 @@ fn with_destination(event: Event<'_>, dest: String) -> Event<'_> {
             id,
         }),
         Event::Start(Tag::Image {
-            link_type, title, id, ..
+            link_type,
+            title,
+            id,
+            ..
         }) => Event::Start(Tag::Image {
             link_type,
             dest_url: CowStr::from(dest),
@@ -294,7 +304,10 @@ pub fn is_safe_url(url: &str) -> bool {
     let path_start = cleaned.find(['/', '?', '#']);
     match (scheme_end, path_start) {
         (Some(colon), Some(slash)) if slash < colon => true,
-        (Some(colon), _) => !matches!(&cleaned[..colon], "javascript" | "vbscript" | "data" | "file"),
+        (Some(colon), _) => !matches!(
+            &cleaned[..colon],
+            "javascript" | "vbscript" | "data" | "file"
+        ),
         (None, _) => true,
     }
 }
@@ -305,7 +318,14 @@ fn sanitize(html: &str) -> String {
     let mut builder = ammonia::Builder::default();
     builder
         .add_generic_attributes(["id", "class"])
-        .add_tags(["input", "span", "figure", "figcaption", "details", "summary"])
+        .add_tags([
+            "input",
+            "span",
+            "figure",
+            "figcaption",
+            "details",
+            "summary",
+        ])
         .add_tag_attributes("input", ["type", "checked", "disabled"])
         .add_tag_attributes("th", ["align", "style"])
         .add_tag_attributes("td", ["align", "style"])
@@ -334,7 +354,12 @@ mod tests {
 
     #[test]
     fn heading_ids_are_unique_slugs() {
-        let r = render("## Install\n\n## Install\n\n## Café {#custom}\n", &MarkdownConfig::default(), false, &|_| None);
+        let r = render(
+            "## Install\n\n## Install\n\n## Café {#custom}\n",
+            &MarkdownConfig::default(),
+            false,
+            &|_| None,
+        );
         let ids: Vec<_> = r.headings.iter().map(|h| h.id.as_str()).collect();
         assert_eq!(ids, ["install", "install-1", "custom"]);
         assert!(r.html.contains("<h2 id=\"install-1\">"), "{}", r.html);
@@ -342,16 +367,28 @@ mod tests {
 
     #[test]
     fn leading_h1_becomes_title() {
-        let r = render("# The Title\n\nText.\n", &MarkdownConfig::default(), true, &|_| None);
+        let r = render(
+            "# The Title\n\nText.\n",
+            &MarkdownConfig::default(),
+            true,
+            &|_| None,
+        );
         assert_eq!(r.title.as_deref(), Some("The Title"));
         assert!(!r.html.contains("The Title"));
-        let r = render("Intro.\n\n# Later\n", &MarkdownConfig::default(), true, &|_| None);
+        let r = render(
+            "Intro.\n\n# Later\n",
+            &MarkdownConfig::default(),
+            true,
+            &|_| None,
+        );
         assert_eq!(r.title, None);
     }
 
     #[test]
     fn scripts_and_handlers_are_removed() {
-        let html = md("<script>alert(1)</script>\n\n<p onclick=\"x()\">hi</p>\n\n<iframe src=\"https://e.org\"></iframe>\n\n<a href=\"javascript:alert(1)\">a</a>\n");
+        let html = md(
+            "<script>alert(1)</script>\n\n<p onclick=\"x()\">hi</p>\n\n<iframe src=\"https://e.org\"></iframe>\n\n<a href=\"javascript:alert(1)\">a</a>\n",
+        );
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("onclick"), "{html}");
         assert!(!html.contains("<iframe"), "{html}");
@@ -361,9 +398,17 @@ mod tests {
 
     #[test]
     fn javascript_markdown_links_are_neutralised() {
-        for src in ["[x](javascript:alert(1))", "[x](JaVaScRiPt:alert(1))", "[x](<java script:alert(1)>)", "![i](data:text/html,<script>)"] {
+        for src in [
+            "[x](javascript:alert(1))",
+            "[x](JaVaScRiPt:alert(1))",
+            "[x](<java script:alert(1)>)",
+            "![i](data:text/html,<script>)",
+        ] {
             let html = md(src);
-            assert!(!html.to_ascii_lowercase().contains("script:"), "{src} gave {html}");
+            assert!(
+                !html.to_ascii_lowercase().contains("script:"),
+                "{src} gave {html}"
+            );
             assert!(!html.contains("data:"), "{src} gave {html}");
         }
         assert!(md("[x](https://example.org/a:b)").contains("https://example.org/a:b"));

@@ -22,11 +22,26 @@ use crate::site::{Page, Section, Site};
 
 /// The templates of the default theme, embedded in the binary.
 const THEME_TEMPLATES: &[(&str, &str)] = &[
-    ("base.html", include_str!("../themes/default/templates/base.html")),
-    ("page.html", include_str!("../themes/default/templates/page.html")),
-    ("section.html", include_str!("../themes/default/templates/section.html")),
-    ("index.html", include_str!("../themes/default/templates/index.html")),
-    ("404.html", include_str!("../themes/default/templates/404.html")),
+    (
+        "base.html",
+        include_str!("../themes/default/templates/base.html"),
+    ),
+    (
+        "page.html",
+        include_str!("../themes/default/templates/page.html"),
+    ),
+    (
+        "section.html",
+        include_str!("../themes/default/templates/section.html"),
+    ),
+    (
+        "index.html",
+        include_str!("../themes/default/templates/index.html"),
+    ),
+    (
+        "404.html",
+        include_str!("../themes/default/templates/404.html"),
+    ),
     (
         "partials/byline.html",
         include_str!("../themes/default/templates/partials/byline.html"),
@@ -92,6 +107,7 @@ pub fn render(site: &Site, templates: &[TextFile]) -> (Rendered, Vec<Diagnostic>
         globals: &globals,
         links: LinkIndex::new(site),
         base_path: site.config.base_path(),
+        templates,
     };
 
     // Pages and sections render in parallel, each into its own result.
@@ -106,12 +122,7 @@ pub fn render(site: &Site, templates: &[TextFile]) -> (Rendered, Vec<Diagnostic>
         .sections
         .par_iter()
         .enumerate()
-        .map(|(i, section)| {
-            (
-                section.index_page,
-                render_section(&shared, i, section),
-            )
-        })
+        .map(|(i, section)| (section.index_page, render_section(&shared, i, section)))
         .collect();
 
     let mut rendered = Rendered {
@@ -210,6 +221,13 @@ fn dedup(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
 fn environment(config: &Config, templates: &[TextFile]) -> (Environment<'static>, Vec<Diagnostic>) {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+    // Files end with a newline, as the templates do.
+    if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
+        .keep_trailing_newline(true)
+        .build()
+    {
+        env.set_syntax(syntax);
+    }
     let mut diagnostics = Vec::new();
     for (name, source) in THEME_TEMPLATES {
         if let Err(e) = env.add_template(name, source) {
@@ -245,7 +263,9 @@ fn template_error(err: &minijinja::Error, templates: &[TextFile]) -> Diagnostic 
         Some(t) => t.display.clone(),
         None => format!("{THEME_DIR}/{name}"),
     };
-    let mut message = err.detail().map_or_else(|| err.kind().to_string(), str::to_owned);
+    let mut message = err
+        .detail()
+        .map_or_else(|| err.kind().to_string(), str::to_owned);
     let mut source = std::error::Error::source(err);
     while let Some(inner) = source {
         message.push_str(": ");
@@ -277,7 +297,8 @@ fn render_template(
     name: &str,
     context: &Context<'_>,
 ) -> Result<String, minijinja::Error> {
-    env.get_template(name)?.render(Value::from(minijinja::value::Serde(context)))
+    env.get_template(name)?
+        .render(Value::from(minijinja::value::Serde(context)))
 }
 
 /// What a template is rendered with.
@@ -302,6 +323,8 @@ struct Shared<'a> {
     globals: &'a Globals<'a>,
     links: LinkIndex<'a>,
     base_path: String,
+    /// The site's own templates, to locate template errors in.
+    templates: &'a [TextFile],
 }
 
 impl Shared<'_> {
@@ -430,7 +453,12 @@ fn page_context<'a>(shared: &Shared<'a>, page: &'a Page) -> PageContext<'a> {
             .resolve(&page.rel, dest)
             .map(|url| shared.href(&page.url, &url))
     };
-    let rendered = markdown::render(page.body(), &site.config.markdown, page.title_from_body, &rewrite);
+    let rendered = markdown::render(
+        page.body(),
+        &site.config.markdown,
+        page.title_from_body,
+        &rewrite,
+    );
     PageContext {
         title: &page.title,
         url: &page.url,
@@ -443,7 +471,11 @@ fn page_context<'a>(shared: &Shared<'a>, page: &'a Page) -> PageContext<'a> {
         tags: &page.front.tags,
         categories: &page.front.categories,
         topics: &page.front.topics,
-        license: page.front.license.as_deref().or(site.config.license.as_deref()),
+        license: page
+            .front
+            .license
+            .as_deref()
+            .or(site.config.license.as_deref()),
         source: page.front.source.as_deref(),
         source_url: page.front.source.as_deref().filter(|s| is_web_url(s)),
         derived_from: &page.front.derived_from,
@@ -471,7 +503,7 @@ fn render_page(shared: &Shared<'_>, page: &Page) -> Result<Output, Diagnostic> {
         absolute_urls: false,
     };
     let html = render_template(env, template, &context)
-    .map_err(|e| template_error(&e, &[]))?;
+        .map_err(|e| template_error(&e, shared.templates))?;
     Ok(Output {
         path: output_path(&page.url),
         bytes: html.into_bytes(),
@@ -489,10 +521,18 @@ fn missing_template(page: &Page, name: &str) -> Diagnostic {
     .with_target(name.to_owned())
 }
 
-fn render_section(shared: &Shared<'_>, index: usize, section: &Section) -> Result<Output, Diagnostic> {
+fn render_section(
+    shared: &Shared<'_>,
+    index: usize,
+    section: &Section,
+) -> Result<Output, Diagnostic> {
     let (env, globals, site) = (shared.env, shared.globals, shared.site);
     let own = section.index_page.map(|i| &site.pages[i]);
-    let default = if index == 0 { "index.html" } else { "section.html" };
+    let default = if index == 0 {
+        "index.html"
+    } else {
+        "section.html"
+    };
     let template = own
         .and_then(|p| p.front.template.as_deref())
         .unwrap_or(default);
@@ -553,7 +593,7 @@ fn render_section(shared: &Shared<'_>, index: usize, section: &Section) -> Resul
         absolute_urls: false,
     };
     let html = render_template(env, template, &context)
-    .map_err(|e| template_error(&e, &[]))?;
+        .map_err(|e| template_error(&e, shared.templates))?;
     Ok(Output {
         path: output_path(&section.url),
         bytes: html.into_bytes(),
@@ -564,7 +604,8 @@ fn render_section(shared: &Shared<'_>, index: usize, section: &Section) -> Resul
 /// An `http://` or `https://` URL, safe to put in an `href`.
 fn is_web_url(text: &str) -> bool {
     let lower = text.trim_start().to_ascii_lowercase();
-    (lower.starts_with("https://") || lower.starts_with("http://")) && !text.contains(char::is_whitespace)
+    (lower.starts_with("https://") || lower.starts_with("http://"))
+        && !text.contains(char::is_whitespace)
 }
 
 /// `guides/first-steps/index.html` for `/guides/first-steps/`.
@@ -613,8 +654,15 @@ pub fn href(from: &str, to: &str, base_path: &str, relative: bool) -> String {
     let mut out = String::new();
     if relative {
         let depth = from.split('/').filter(|s| !s.is_empty()).count();
-        let from_is_file = from.rsplit('/').next().is_some_and(|last| last.contains('.'));
-        let depth = if from_is_file { depth.saturating_sub(1) } else { depth };
+        let from_is_file = from
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.contains('.'));
+        let depth = if from_is_file {
+            depth.saturating_sub(1)
+        } else {
+            depth
+        };
         for _ in 0..depth {
             out.push_str("../");
         }

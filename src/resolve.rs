@@ -21,7 +21,11 @@ use crate::slug::slugify;
 pub const INDEX_NAMES: [&str; 3] = ["_index.md", "index.md", "readme.md"];
 
 /// Builds the [`Site`] from the loaded sources.
-pub fn resolve(sources: Sources, config: Config, options: &BuildOptions) -> (Site, Vec<Diagnostic>) {
+pub fn resolve(
+    sources: Sources,
+    config: Config,
+    options: &BuildOptions,
+) -> (Site, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
 
     let parsed: Vec<Result<Page, Diagnostic>> = sources
@@ -43,11 +47,7 @@ pub fn resolve(sources: Sources, config: Config, options: &BuildOptions) -> (Sit
     assign_urls(&mut pages, &sections, &content_display, &mut diagnostics);
     order_sections(&mut sections, &pages);
 
-    let mut assets: Vec<Asset> = sources
-        .assets
-        .into_iter()
-        .map(content_asset)
-        .collect();
+    let mut assets: Vec<Asset> = sources.assets.into_iter().map(content_asset).collect();
     assets.extend(sources.statics.into_iter().map(|file| Asset {
         content_rel: None,
         path: clean_file_path(&file.rel),
@@ -99,7 +99,12 @@ fn fallback_title(rel: &str) -> String {
     let (dir, name) = split_dir(rel);
     let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
     if is_index_name(name) {
-        return dir.rsplit('/').next().filter(|d| !d.is_empty()).unwrap_or("Home").to_owned();
+        return dir
+            .rsplit('/')
+            .next()
+            .filter(|d| !d.is_empty())
+            .unwrap_or("Home")
+            .to_owned();
     }
     stem.to_owned()
 }
@@ -130,7 +135,11 @@ fn build_sections(pages: &mut [Page], config: &Config) -> Vec<Section> {
             }
         }
     }
-    let index: HashMap<String, usize> = dirs.keys().enumerate().map(|(i, d)| (d.clone(), i)).collect();
+    let index: HashMap<String, usize> = dirs
+        .keys()
+        .enumerate()
+        .map(|(i, d)| (d.clone(), i))
+        .collect();
     let mut sections: Vec<Section> = dirs
         .keys()
         .map(|dir| {
@@ -172,7 +181,10 @@ fn build_sections(pages: &mut [Page], config: &Config) -> Vec<Section> {
     for (i, page) in pages.iter().enumerate() {
         let (dir, name) = split_dir(&page.rel);
         let Some(&s) = index.get(dir) else { continue };
-        if let Some(rank) = INDEX_NAMES.iter().position(|n| n.eq_ignore_ascii_case(name)) {
+        if let Some(rank) = INDEX_NAMES
+            .iter()
+            .position(|n| n.eq_ignore_ascii_case(name))
+        {
             match best.get(&s) {
                 Some(&(r, _)) if r <= rank => {}
                 _ => {
@@ -227,7 +239,9 @@ fn assign_urls(
                             Diagnostic::error(Kind::UnsafePath, &page.source, message)
                                 .at_offset(&page.text, find_key(&page.text, "slug"))
                                 .with_target(slug.to_owned())
-                                .with_help("write only the last URL segment, e.g. `slug: first-steps`"),
+                                .with_help(
+                                    "write only the last URL segment, e.g. `slug: first-steps`",
+                                ),
                         );
                         slugify(stem)
                     }
@@ -248,7 +262,10 @@ fn assign_urls(
                 Diagnostic::error(
                     Kind::DuplicateUrl,
                     &page.source,
-                    format!("`{}` and `{other}` would both be published at `{}`", page.source, page.url),
+                    format!(
+                        "`{}` and `{other}` would both be published at `{}`",
+                        page.source, page.url
+                    ),
                 )
                 .with_target(page.url.clone())
                 .with_help("rename one of them, or give one a different `slug`"),
@@ -274,7 +291,9 @@ fn assign_urls(
                     ),
                 )
                 .with_target(section.url.clone())
-                .with_help(format!("move it to `{folder}/_index.md` to make it the folder's own page")),
+                .with_help(format!(
+                    "move it to `{folder}/_index.md` to make it the folder's own page"
+                )),
             );
         }
     }
@@ -321,18 +340,27 @@ pub fn find_key(text: &str, key: &str) -> usize {
 fn order_sections(sections: &mut [Section], pages: &[Page]) {
     let page_key = |&i: &usize| {
         let p = &pages[i];
-        (p.front.weight.unwrap_or(i64::MAX), p.title.to_lowercase(), p.source.clone())
+        (
+            p.front.weight.unwrap_or(i64::MAX),
+            p.title.to_lowercase(),
+            p.source.clone(),
+        )
     };
     let section_keys: Vec<(i64, String, String)> = sections
         .iter()
         .map(|s| {
-            let weight = s.index_page.and_then(|i| pages[i].front.weight).unwrap_or(i64::MAX);
+            let weight = s
+                .index_page
+                .and_then(|i| pages[i].front.weight)
+                .unwrap_or(i64::MAX);
             (weight, s.title.to_lowercase(), s.dir.clone())
         })
         .collect();
     for section in sections.iter_mut() {
         section.pages.sort_by_cached_key(page_key);
-        section.subsections.sort_by(|a, b| section_keys[*a].cmp(&section_keys[*b]));
+        section
+            .subsections
+            .sort_by(|a, b| section_keys[*a].cmp(&section_keys[*b]));
     }
 }
 
@@ -358,7 +386,10 @@ fn content_asset(file: BinaryFile) -> Asset {
 
 /// A static file keeps its path, each segment made safe.
 fn clean_file_path(rel: &str) -> String {
-    rel.split('/').map(clean_segment).collect::<Vec<_>>().join("/")
+    rel.split('/')
+        .map(clean_segment)
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// A file name made safe for every host: no `\`, `:` or control characters,
@@ -366,7 +397,13 @@ fn clean_file_path(rel: &str) -> String {
 fn clean_segment(name: &str) -> String {
     let cleaned: String = name
         .chars()
-        .map(|c| if c == '\\' || c == ':' || c.is_control() { '-' } else { c })
+        .map(|c| {
+            if c == '\\' || c == ':' || c.is_control() {
+                '-'
+            } else {
+                c
+            }
+        })
         .collect();
     match cleaned.as_str() {
         "" | "." | ".." => "-".to_owned(),

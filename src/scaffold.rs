@@ -5,9 +5,18 @@ use std::process::Command;
 
 /// The files `cairn init` writes, relative to the new archive's folder.
 const INIT_FILES: &[(&str, &str)] = &[
-    ("cairn.toml", include_str!("../themes/default/init/cairn.toml")),
-    ("content/_index.md", include_str!("../themes/default/init/_index.md")),
-    ("content/guides/_index.md", include_str!("../themes/default/init/guides.md")),
+    (
+        "cairn.toml",
+        include_str!("../themes/default/init/cairn.toml"),
+    ),
+    (
+        "content/_index.md",
+        include_str!("../themes/default/init/_index.md"),
+    ),
+    (
+        "content/guides/_index.md",
+        include_str!("../themes/default/init/guides.md"),
+    ),
     (
         "content/guides/first-steps.md",
         include_str!("../themes/default/init/first-steps.md"),
@@ -40,7 +49,10 @@ pub fn init(dir: &Path) -> Result<Vec<PathBuf>, String> {
 /// (from `git config user.name`), today's date and a fresh id.
 pub fn new_page(path: &Path, title: Option<&str>) -> Result<Vec<PathBuf>, String> {
     if path.exists() {
-        return Err(format!("`{}` already exists; nothing was changed", path.display()));
+        return Err(format!(
+            "`{}` already exists; nothing was changed",
+            path.display()
+        ));
     }
     if !crate::load::is_markdown(&path.to_string_lossy()) {
         return Err(format!("`{}` is not a Markdown file (.md)", path.display()));
@@ -81,7 +93,10 @@ fn yaml_string(text: &str) -> String {
 
 /// The user's name from git, if git is there and knows it.
 fn git_user_name() -> Option<String> {
-    let out = Command::new("git").args(["config", "user.name"]).output().ok()?;
+    let out = Command::new("git")
+        .args(["config", "user.name"])
+        .output()
+        .ok()?;
     let name = String::from_utf8(out.stdout).ok()?.trim().to_owned();
     (out.status.success() && !name.is_empty()).then_some(name)
 }
@@ -91,7 +106,12 @@ fn git_user_name() -> Option<String> {
 fn fresh_id(path: &Path) -> String {
     let mut hasher = blake3::Hasher::new();
     hasher.update(path.to_string_lossy().as_bytes());
-    hasher.update(jiff::Timestamp::now().as_nanosecond().to_le_bytes().as_slice());
+    hasher.update(
+        jiff::Timestamp::now()
+            .as_nanosecond()
+            .to_le_bytes()
+            .as_slice(),
+    );
     hasher.update(&std::process::id().to_le_bytes());
     hasher.finalize().to_hex()[..12].to_owned()
 }

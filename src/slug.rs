@@ -80,10 +80,7 @@ mod tests {
     fn no_path_characters_survive() {
         for s in ["../../etc/passwd", "a/b\\c", "C:\\Windows", "..", "."] {
             let slug = slugify(s);
-            assert!(
-                !slug.contains(['/', '\\', ':', '.']),
-                "{s} gave {slug}"
-            );
+            assert!(!slug.contains(['/', '\\', ':', '.']), "{s} gave {slug}");
         }
     }
 }
