@@ -43,7 +43,9 @@ impl Built {
 
 /// Runs the whole pipeline for `options`, in memory.
 pub fn build(options: &BuildOptions) -> Built {
+    let mut clock = StageClock::new();
     let (mut sources, mut diagnostics) = load::load(options);
+    clock.lap("load");
     let mut config = match sources.config.take() {
         Some(text) => Config::parse(&text, CONFIG_FILE).unwrap_or_else(|d| {
             diagnostics.push(d);
@@ -57,6 +59,7 @@ pub fn build(options: &BuildOptions) -> Built {
     let templates = std::mem::take(&mut sources.templates);
     let (site, more) = resolve::resolve(sources, config, options);
     diagnostics.extend(more);
+    clock.lap("resolve");
     let (rendered, more) = render::render(&site, &templates);
     // Two pages at one URL were reported by resolve; their outputs collide
     // again in render, which need not say so twice.
@@ -69,6 +72,7 @@ pub fn build(options: &BuildOptions) -> Built {
         d.kind != Kind::DuplicateUrl || !d.target.as_ref().is_some_and(|t| reported.contains(t))
     }));
 
+    clock.lap("render");
     let mut files = rendered.files;
     let manifest = manifest::manifest(&site, &rendered.page_hashes);
     let manifest_output = Output {
@@ -91,9 +95,33 @@ pub fn build(options: &BuildOptions) -> Built {
     }
 
     diagnostic::sort(&mut diagnostics);
+    clock.lap("manifest");
     Built {
         files,
         diagnostics,
         pages: site.pages.len(),
+    }
+}
+
+/// Prints how long each stage took when `CAIRN_TIMINGS` is set: a tool for
+/// the benchmark harness and for profiling, silent otherwise.
+struct StageClock {
+    last: Option<std::time::Instant>,
+}
+
+impl StageClock {
+    fn new() -> Self {
+        let on = std::env::var_os("CAIRN_TIMINGS").is_some();
+        Self {
+            last: on.then(std::time::Instant::now),
+        }
+    }
+
+    fn lap(&mut self, stage: &str) {
+        if let Some(last) = self.last {
+            let now = std::time::Instant::now();
+            eprintln!("timing: {stage} {:.1} ms", (now - last).as_secs_f64() * 1000.0);
+            self.last = Some(now);
+        }
     }
 }
