@@ -31,6 +31,7 @@ impl Rng {
     }
 }
 
+#[rustfmt::skip]
 const WORDS: &[&str] = &[
     "wheel", "spoke", "chain", "brake", "cable", "tyre", "valve", "hub", "bearing", "grease",
     "the", "a", "and", "of", "to", "in", "with", "before", "after", "when", "every", "each",
@@ -40,18 +41,22 @@ const WORDS: &[&str] = &[
     "pressure", "tension", "thread", "bolt", "washer", "housing", "saddle", "frame", "fork",
     "because", "so", "until", "while", "most", "some", "one", "two", "three", "side",
 ];
+#[rustfmt::skip]
 const FIRST: &[&str] = &[
     "Ana", "Bo", "Cy", "Dana", "Erin", "Femi", "Gus", "Hana", "Ivo", "Jun", "Kai", "Lena",
     "Marta", "Nico", "Oona", "Pia", "Quin", "Rosa", "Sami", "Tomás", "Uma", "Vik", "Wen", "Yara",
 ];
+#[rustfmt::skip]
 const LAST: &[&str] = &[
     "Lima", "Chen", "Park", "Ruiz", "Gray", "Okafor", "Raman", "Fischer", "Sato", "Brooks",
     "Herrera", "Novak",
 ];
+#[rustfmt::skip]
 const TAGS: &[&str] = &[
     "wheels", "brakes", "drivetrain", "tyres", "safety", "tools", "history", "volunteers",
     "beginner", "advanced", "governance", "events",
 ];
+#[rustfmt::skip]
 const SECTIONS: &[&str] = &[
     "guides", "guides/wheels", "guides/brakes", "guides/drivetrain", "workshop", "workshop/tools",
     "history", "history/meetings", "events", "people", "recipes", "reference", "reference/parts",
@@ -75,12 +80,19 @@ fn sentence(rng: &mut Rng, words: usize) -> String {
         .ok();
     }
     let mut chars = s.chars();
-    let first: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+    let first: String = chars
+        .next()
+        .map(|c| c.to_uppercase().collect())
+        .unwrap_or_default();
     format!("{first}{}.", chars.as_str())
 }
 
 fn person(i: usize) -> String {
-    format!("{} {} {i}", FIRST[i % FIRST.len()], LAST[(i / FIRST.len()) % LAST.len()])
+    format!(
+        "{} {} {i}",
+        FIRST[i % FIRST.len()],
+        LAST[(i / FIRST.len()) % LAST.len()]
+    )
 }
 
 fn main() {
@@ -111,7 +123,11 @@ fn main() {
     for i in 0..people {
         let name = person(i);
         let id = name.to_lowercase().replace(' ', "-").replace('á', "a");
-        writeln!(profiles, "{id}:\n  name: {name}\n  aliases: [\"{id}@example.org\"]").ok();
+        writeln!(
+            profiles,
+            "{id}:\n  name: {name}\n  aliases: [\"{id}@example.org\"]"
+        )
+        .ok();
     }
     std::fs::write(out.join("contributors.yaml"), profiles).expect("write contributors.yaml");
 
@@ -119,12 +135,17 @@ fn main() {
     for section in SECTIONS {
         let dir = content.join(section);
         std::fs::create_dir_all(&dir).expect("create a section");
-        std::fs::write(dir.join("_index.md"), format!("---\ntitle: {section}\n---\n\nThe {section} section.\n"))
-            .expect("write a section page");
+        std::fs::write(
+            dir.join("_index.md"),
+            format!("---\ntitle: {section}\n---\n\nThe {section} section.\n"),
+        )
+        .expect("write a section page");
     }
     for i in 0..pages {
         let mut text = String::with_capacity(8 * 1024);
-        let title = sentence(&mut rng, 4).trim_end_matches('.').replace(['*', '`'], "");
+        let title = sentence(&mut rng, 4)
+            .trim_end_matches('.')
+            .replace(['*', '`'], "");
         text.push_str("---\n");
         writeln!(text, "title: \"{title} {i}\"").ok();
         text.push_str("authors:\n");
@@ -135,10 +156,22 @@ fn main() {
         if contributors > 0 {
             text.push_str("contributors:\n");
             for _ in 0..contributors {
-                writeln!(text, "  - name: {}\n    role: reviewer", person(rng.below(people))).ok();
+                writeln!(
+                    text,
+                    "  - name: {}\n    role: reviewer",
+                    person(rng.below(people))
+                )
+                .ok();
             }
         }
-        writeln!(text, "date: {}-{:02}-{:02}", 2015 + rng.below(10), 1 + rng.below(12), 1 + rng.below(28)).ok();
+        writeln!(
+            text,
+            "date: {}-{:02}-{:02}",
+            2015 + rng.below(10),
+            1 + rng.below(12),
+            1 + rng.below(28)
+        )
+        .ok();
         writeln!(text, "tags: [{}, {}]", rng.pick(TAGS), rng.pick(TAGS)).ok();
         text.push_str("---\n\n");
 
@@ -172,7 +205,9 @@ fn main() {
                     words += 32;
                 }
                 5 if block % 14 == 5 => {
-                    text.push_str("```rust\nfn tension(spoke: u32) -> u32 {\n    spoke * 2 + 1\n}\n```\n\n");
+                    text.push_str(
+                        "```rust\nfn tension(spoke: u32) -> u32 {\n    spoke * 2 + 1\n}\n```\n\n",
+                    );
                     words += 10;
                 }
                 _ => {

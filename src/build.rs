@@ -120,7 +120,10 @@ impl StageClock {
     fn lap(&mut self, stage: &str) {
         if let Some(last) = self.last {
             let now = std::time::Instant::now();
-            eprintln!("timing: {stage} {:.1} ms", (now - last).as_secs_f64() * 1000.0);
+            eprintln!(
+                "timing: {stage} {:.1} ms",
+                (now - last).as_secs_f64() * 1000.0
+            );
             self.last = Some(now);
         }
     }
