@@ -60,7 +60,12 @@ pub fn build(options: &BuildOptions) -> Built {
     let (site, more) = resolve::resolve(sources, config, options);
     diagnostics.extend(more);
     clock.lap("resolve");
-    let (rendered, more) = render::render(&site, &templates);
+    if let Some(bar) = &options.progress {
+        // Section pages render with their sections, not on their own.
+        let own_pages = site.pages.iter().filter(|p| !p.is_index).count();
+        bar.set_length((own_pages + site.sections.len()) as u64);
+    }
+    let (rendered, more) = render::render(&site, &templates, options.progress.as_ref());
     // Two pages at one URL were reported by resolve; their outputs collide
     // again in render, which need not say so twice.
     let reported: std::collections::HashSet<String> = diagnostics

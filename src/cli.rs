@@ -140,14 +140,19 @@ fn interactive() -> bool {
 
 fn run_build(root: &Path, args: &BuildArgs) -> u8 {
     let started = Instant::now();
-    let options = build_options(root, args);
+    let mut options = build_options(root, args);
     let color = interactive() && std::env::var_os("NO_COLOR").is_none();
     let progress = interactive().then(|| {
-        let bar = indicatif::ProgressBar::new_spinner();
-        bar.set_message("building");
-        bar.enable_steady_tick(std::time::Duration::from_millis(80));
+        let bar = indicatif::ProgressBar::new(0);
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{msg:>9} [{bar:30}] {pos}/{len}")
+        {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_message("rendering");
         bar
     });
+    options.progress = progress.clone();
 
     let built = build(&options);
     if let Some(bar) = &progress {

@@ -119,6 +119,8 @@ pub struct BuildOptions {
     pub drafts: bool,
     /// Overrides `relative_urls` from the config when set.
     pub relative_urls: Option<bool>,
+    /// A progress bar to advance as pages render (only on a terminal).
+    pub progress: Option<indicatif::ProgressBar>,
 }
 
 impl BuildOptions {
@@ -131,6 +133,7 @@ impl BuildOptions {
             root,
             drafts: false,
             relative_urls: None,
+            progress: None,
         }
     }
 

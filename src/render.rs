@@ -81,7 +81,17 @@ pub struct Rendered {
 }
 
 /// Renders every page, section and asset of `site`.
-pub fn render(site: &Site, templates: &[TextFile]) -> (Rendered, Vec<Diagnostic>) {
+/// `progress`, if given, advances by one for every page and section.
+pub fn render(
+    site: &Site,
+    templates: &[TextFile],
+    progress: Option<&indicatif::ProgressBar>,
+) -> (Rendered, Vec<Diagnostic>) {
+    let tick = || {
+        if let Some(bar) = progress {
+            bar.inc(1);
+        }
+    };
     let (env, mut diagnostics) = environment(&site.config, templates);
     let globals = Globals {
         site: SiteContext {
@@ -116,7 +126,10 @@ pub fn render(site: &Site, templates: &[TextFile]) -> (Rendered, Vec<Diagnostic>
         .par_iter()
         .enumerate()
         .filter(|(_, page)| !page.is_index)
-        .map(|(i, page)| (i, render_page(&shared, page)))
+        .map(|(i, page)| {
+            tick();
+            (i, render_page(&shared, page))
+        })
         .collect();
     let section_results: Vec<(Option<usize>, Result<Output, Diagnostic>)> = site
         .sections
