@@ -6,7 +6,7 @@ use crate::config::{BuildOptions, CONFIG_FILE, Config};
 use crate::diagnostic::{self, Diagnostic, Kind};
 use crate::manifest::{self, MANIFEST};
 use crate::render::{self, Output};
-use crate::{load, resolve};
+use crate::{links, load, resolve};
 
 /// A finished build: the output set and everything it had to say.
 #[derive(Debug, Clone, Default)]
@@ -65,7 +65,10 @@ pub fn build(options: &BuildOptions) -> Built {
         let own_pages = site.pages.iter().filter(|p| !p.is_index).count();
         bar.set_length((own_pages + site.sections.len()) as u64);
     }
-    let (rendered, more) = render::render(&site, &templates, options.progress.as_ref());
+    let (graph, more) = links::link(&site);
+    diagnostics.extend(more);
+    clock.lap("links");
+    let (rendered, more) = render::render(&site, &graph, &templates, options.progress.as_ref());
     // Two pages at one URL were reported by resolve; their outputs collide
     // again in render, which need not say so twice.
     let reported: std::collections::HashSet<String> = diagnostics
@@ -79,7 +82,7 @@ pub fn build(options: &BuildOptions) -> Built {
 
     clock.lap("render");
     let mut files = rendered.files;
-    let manifest = manifest::manifest(&site, &rendered.page_hashes);
+    let manifest = manifest::manifest(&site, &graph, &rendered.page_hashes);
     let manifest_output = Output {
         path: MANIFEST.to_owned(),
         bytes: manifest::to_json(&manifest),

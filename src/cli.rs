@@ -39,6 +39,8 @@ struct Cli {
 enum Command {
     /// Build the archive into public/ (or --output)
     Build(BuildArgs),
+    /// Run every check a build runs, write nothing; fail on any problem
+    Check(CheckArgs),
     /// Start a new archive in DIR (default: the current folder)
     Init {
         /// Where to create the archive
@@ -73,6 +75,26 @@ struct BuildArgs {
     strict: bool,
 }
 
+#[derive(Debug, Args)]
+struct CheckArgs {
+    /// The folder of Markdown pages, relative to the root [default: content]
+    #[arg(long, value_name = "DIR")]
+    content: Option<PathBuf>,
+    /// Also check pages marked `draft: true`
+    #[arg(long)]
+    drafts: bool,
+    /// Print the report as JSON on stdout
+    #[arg(long)]
+    json: bool,
+}
+
+/// The `cairn check --json` report.
+#[derive(serde::Serialize)]
+struct CheckReport<'a> {
+    errors: Vec<&'a Diagnostic>,
+    warnings: Vec<&'a Diagnostic>,
+}
+
 /// Runs the command line `args` (the first is the program name) and
 /// returns the exit code.
 pub fn run<I, T>(args: I) -> u8
@@ -90,6 +112,7 @@ where
     let root = cli.root.unwrap_or_else(|| PathBuf::from("."));
     match cli.command {
         Command::Build(args) => run_build(&root, &args),
+        Command::Check(args) => run_check(&root, &args),
         Command::Init { dir } => finish(scaffold::init(&dir.unwrap_or_else(|| root.clone()))),
         Command::New { path, title } => {
             let path = if path.is_absolute() {
@@ -184,6 +207,43 @@ fn run_build(root: &Path, args: &BuildArgs) -> u8 {
     }
     summary(&built, warnings, elapsed, &options.output);
     OK
+}
+
+fn run_check(root: &Path, args: &CheckArgs) -> u8 {
+    let mut options = BuildOptions::new(root);
+    if let Some(content) = &args.content {
+        options.content = root.join(content);
+    }
+    options.drafts = args.drafts;
+    let built = build(&options);
+    let (errors, warnings): (Vec<&Diagnostic>, Vec<&Diagnostic>) =
+        built.diagnostics.iter().partition(|d| d.is_error());
+    if args.json {
+        let report = CheckReport {
+            errors: errors.clone(),
+            warnings: warnings.clone(),
+        };
+        let mut out = std::io::stdout().lock();
+        let _ = serde_json::to_writer_pretty(&mut out, &report);
+        let _ = writeln!(out);
+    } else {
+        let color = interactive() && std::env::var_os("NO_COLOR").is_none();
+        report(&built.diagnostics, color);
+        eprintln!(
+            "Checked {} page{}: {} error{}, {} warning{}",
+            built.pages,
+            plural(built.pages),
+            errors.len(),
+            plural(errors.len()),
+            warnings.len(),
+            plural(warnings.len())
+        );
+    }
+    if built.diagnostics.is_empty() {
+        OK
+    } else {
+        SITE_ERRORS
+    }
 }
 
 fn summary(built: &Built, warnings: usize, seconds: f64, output: &Path) {

@@ -175,9 +175,12 @@ pub fn render(diagnostic: &Diagnostic, color: bool) -> String {
             renderer.render(&[group])
         }
         None => {
-            let origin = annotate_snippets::Origin::path(diagnostic.file.as_str())
-                .line(diagnostic.line)
-                .char_column(diagnostic.column - 1);
+            // Without the source line, the position may be unknown (a file
+            // that could not be read): name the file alone then.
+            let mut origin = annotate_snippets::Origin::path(diagnostic.file.as_str());
+            if diagnostic.line > 1 || diagnostic.column > 1 {
+                origin = origin.line(diagnostic.line).char_column(diagnostic.column);
+            }
             let mut group = title.element(origin);
             if let Some(help) = &diagnostic.help {
                 group = group.element(Level::HELP.message(help.as_str()));

@@ -1,71 +1,238 @@
-//! Links between the files of the content folder.
+//! Links: every link of every page resolved to its target, the link graph,
+//! and a diagnostic for each link that goes nowhere.
 //!
-//! A relative Markdown link is written as GitHub shows it: a path from the
-//! page's source file to another source file (`../guides/first-steps.md`,
-//! `diagram.png`, `./`, `../guides/`). Pages are published at pretty URLs,
-//! so the path as written would break; [`LinkIndex::resolve`] maps it to the
-//! target's URL instead. Lookups are hash-map hits: linear in links.
+//! Two ways of writing a link are understood:
+//!
+//! - **Relative Markdown links**, as GitHub shows them: a path from the
+//!   page's source file to another source file (`../guides/first-steps.md`,
+//!   `diagram.png`, `./`, `../guides/`), with an optional `#anchor`.
+//! - **Wiki links**, with Obsidian's rules: `[[name]]`, `[[name|label]]`,
+//!   `[[name#Heading]]`, `[[#Heading]]`, `![[file.png]]`, `![[note]]`. A name
+//!   is matched on file name (case-insensitive), then path, then title, then
+//!   `aliases`; of several matches the shortest path wins, with a warning.
+//!
+//! Anchors are checked against the target's heading ids, made by the same
+//! slug rule as the ids themselves. Every lookup is a hash-map hit, so the
+//! stage is linear in pages plus links.
 
 use std::collections::HashMap;
 
 use percent_encoding::percent_decode_str;
+use unicode_normalization::UnicodeNormalization;
 
+use crate::diagnostic::{Diagnostic, Kind};
+use crate::markdown::{LinkKind, LinkRef};
 use crate::site::Site;
+use crate::slug::slugify;
 
-/// Where every page, section and content file is published, by its path in
-/// the content folder.
+/// Where one link of a page leads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// An external URL, or something Cairn leaves alone (`mailto:`, `/x`).
+    External,
+    /// A page of the site (by index into `Site::pages`), maybe at an anchor.
+    Page { page: usize, anchor: Option<String> },
+    /// A section without a page of its own, by its URL.
+    Section { url: String },
+    /// A file copied to the output, by its site URL.
+    File { url: String },
+    /// A heading of the linking page itself.
+    OwnAnchor(String),
+    /// Nothing: reported as a broken link or anchor.
+    Missing,
+}
+
+/// A link into a page from another.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Backlink {
+    /// The linking page.
+    pub from: usize,
+    /// Which of its links (index into its `links`).
+    pub link: usize,
+}
+
+/// Every page's links, resolved.
+#[derive(Debug, Clone, Default)]
+pub struct LinkGraph {
+    /// For each page, for each of its links, the target.
+    pub targets: Vec<Vec<Target>>,
+    /// For each page, the pages it links to, sorted by URL, without repeats.
+    pub outgoing: Vec<Vec<usize>>,
+    /// For each page, the links into it from other pages, sorted by the
+    /// linking page's source path and the link's place in it.
+    pub incoming: Vec<Vec<Backlink>>,
+    /// For each page, its `derived_from` entries with internal ones turned
+    /// into page URLs.
+    pub derived_from: Vec<Vec<String>>,
+}
+
+/// Content paths, names, titles and aliases of every page, for lookups.
 #[derive(Debug, Default)]
 pub struct LinkIndex<'a> {
-    /// Content-relative source path (`guides/a.md`) or folder (`guides`,
-    /// `` for the root) → site URL.
-    targets: HashMap<&'a str, &'a str>,
+    /// Content-relative source path (NFC) → page.
+    pages_by_path: HashMap<String, usize>,
+    /// Content-relative folder → section index.
+    sections_by_dir: HashMap<String, usize>,
+    /// Content-relative file path (NFC) → output path.
+    files_by_path: HashMap<String, &'a str>,
+    /// Lowercase file name (NFC) → output paths, for `![[name.png]]`.
+    files_by_name: HashMap<String, Vec<&'a str>>,
+    /// Lowercase stem, path without extension, title and alias → pages.
+    by_stem: HashMap<String, Vec<usize>>,
+    by_path: HashMap<String, usize>,
+    by_title: HashMap<String, Vec<usize>>,
+    by_alias: HashMap<String, Vec<usize>>,
+}
+
+/// A file name's lookup key: lowercase NFC.
+fn key(text: &str) -> String {
+    text.trim().nfc().collect::<String>().to_lowercase()
+}
+
+/// A page name's lookup key: its slug, so `First Steps`, `first-steps` and
+/// `First_Steps` are one name (the same rule as URLs and heading ids).
+fn name_key(text: &str) -> String {
+    slugify(text.trim())
+}
+
+/// A path's lookup key: each segment's slug.
+fn path_key(path: &str) -> String {
+    path.split('/')
+        .filter(|s| !s.is_empty())
+        .map(slugify)
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn nfc(text: &str) -> String {
+    text.nfc().collect()
+}
+
+fn strip_md(name: &str) -> &str {
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".md") {
+        &name[..name.len() - 3]
+    } else if lower.ends_with(".markdown") {
+        &name[..name.len() - 9]
+    } else {
+        name
+    }
 }
 
 impl<'a> LinkIndex<'a> {
     pub fn new(site: &'a Site) -> Self {
-        let mut targets =
-            HashMap::with_capacity(site.pages.len() + site.sections.len() + site.assets.len());
-        for page in &site.pages {
-            targets.insert(page.rel.as_str(), page.url.as_str());
+        let mut index = Self::default();
+        for (i, page) in site.pages.iter().enumerate() {
+            index.pages_by_path.insert(nfc(&page.rel), i);
+            let without_ext = strip_md(&page.rel);
+            let (dir, stem) = without_ext.rsplit_once('/').unwrap_or(("", without_ext));
+            index.by_path.insert(path_key(without_ext), i);
+            index.by_stem.entry(name_key(stem)).or_default().push(i);
+            if page.is_index {
+                // A folder's own page answers to the folder's name and path.
+                let folder = dir.rsplit('/').next().unwrap_or(dir);
+                if !folder.is_empty() {
+                    index.by_stem.entry(name_key(folder)).or_default().push(i);
+                    index.by_path.entry(path_key(dir)).or_insert(i);
+                }
+            }
+            index
+                .by_title
+                .entry(name_key(&page.title))
+                .or_default()
+                .push(i);
+            for alias in &page.front.aliases {
+                if !alias.starts_with('/') {
+                    index.by_alias.entry(name_key(alias)).or_default().push(i);
+                }
+            }
         }
-        for section in &site.sections {
-            targets.insert(section.dir.as_str(), section.url.as_str());
+        for (i, section) in site.sections.iter().enumerate() {
+            index.sections_by_dir.insert(nfc(&section.dir), i);
         }
         for asset in &site.assets {
             if let Some(rel) = &asset.content_rel {
-                targets.insert(rel.as_str(), asset.path.as_str());
+                index.files_by_path.insert(nfc(rel), asset.path.as_str());
+                let name = rel.rsplit('/').next().unwrap_or(rel);
+                index
+                    .files_by_name
+                    .entry(key(name))
+                    .or_default()
+                    .push(asset.path.as_str());
             }
         }
-        Self { targets }
+        index
     }
+}
 
-    /// The site URL (with its `#fragment`) that `dest`, written in the page
-    /// whose source is `from_rel`, points to; `None` for external links,
-    /// fragments alone, site-absolute paths and paths that match nothing.
-    /// Asset URLs have no leading `/` in the index, so one is added.
-    pub fn resolve(&self, from_rel: &str, dest: &str) -> Option<String> {
-        if dest.is_empty() || dest.starts_with('#') || dest.starts_with('/') || has_scheme(dest) {
-            return None;
+/// What resolving one link found, and what to say about it.
+struct Found {
+    target: Target,
+    diagnostic: Option<Diagnostic>,
+}
+
+/// Resolves every link of every page.
+pub fn link(site: &Site) -> (LinkGraph, Vec<Diagnostic>) {
+    use rayon::prelude::*;
+
+    let index = LinkIndex::new(site);
+    let per_page: Vec<(Vec<Target>, Vec<Diagnostic>, Vec<String>)> = site
+        .pages
+        .par_iter()
+        .enumerate()
+        .map(|(p, page)| {
+            let mut targets = Vec::with_capacity(page.links.len());
+            let mut diagnostics = Vec::new();
+            for link in &page.links {
+                let found = resolve_link(site, &index, p, link);
+                targets.push(found.target);
+                diagnostics.extend(found.diagnostic);
+            }
+            let derived = page
+                .front
+                .derived_from
+                .iter()
+                .map(|entry| resolve_citation(site, &index, p, entry))
+                .collect();
+            (targets, diagnostics, derived)
+        })
+        .collect();
+
+    let mut graph = LinkGraph {
+        targets: Vec::with_capacity(site.pages.len()),
+        outgoing: vec![Vec::new(); site.pages.len()],
+        incoming: vec![Vec::new(); site.pages.len()],
+        derived_from: Vec::with_capacity(site.pages.len()),
+    };
+    let mut diagnostics = Vec::new();
+    for (targets, more, derived) in per_page {
+        graph.targets.push(targets);
+        diagnostics.extend(more);
+        graph.derived_from.push(derived);
+    }
+    // Pages are sorted by source path, so walking them in order gives
+    // backlinks in a stable order.
+    for (from, targets) in graph.targets.iter().enumerate() {
+        for (n, target) in targets.iter().enumerate() {
+            if let Target::Page { page, .. } = target
+                && *page != from
+            {
+                graph.outgoing[from].push(*page);
+                graph.incoming[*page].push(Backlink { from, link: n });
+            }
         }
-        let (path, fragment) = match dest.split_once('#') {
-            Some((p, f)) => (p, Some(f)),
-            None => (dest, None),
-        };
-        let path = path.split('?').next().unwrap_or(path);
-        let decoded = percent_decode_str(path).decode_utf8().ok()?;
-        let from_dir = from_rel.rsplit_once('/').map_or("", |(d, _)| d);
-        let joined = normalize(from_dir, &decoded)?;
-        let url = self.targets.get(joined.as_str())?;
-        let mut out = String::with_capacity(url.len() + 16);
-        if !url.starts_with('/') {
-            out.push('/');
-        }
-        out.push_str(url);
-        if let Some(f) = fragment {
-            out.push('#');
-            out.push_str(f);
-        }
-        Some(out)
+    }
+    for out in &mut graph.outgoing {
+        out.sort_by(|a, b| site.pages[*a].url.cmp(&site.pages[*b].url));
+        out.dedup();
+    }
+    (graph, diagnostics)
+}
+
+fn resolve_link(site: &Site, index: &LinkIndex<'_>, from: usize, link: &LinkRef) -> Found {
+    match link.kind {
+        LinkKind::Markdown | LinkKind::Image => resolve_relative(site, index, from, link),
+        LinkKind::Wiki { .. } | LinkKind::Embed => resolve_wiki(site, index, from, link),
     }
 }
 
@@ -99,6 +266,300 @@ fn normalize(dir: &str, path: &str) -> Option<String> {
     Some(parts.join("/"))
 }
 
+fn broken(site: &Site, from: usize, link: &LinkRef, kind: Kind, message: String) -> Diagnostic {
+    let page = &site.pages[from];
+    Diagnostic::warning(kind, &page.source, message)
+        .at_offset(&page.text, page.body_offset + link.offset)
+        .with_target(link.dest.clone())
+}
+
+/// Checks `anchor` against the headings of page `target`.
+fn with_anchor(
+    site: &Site,
+    from: usize,
+    link: &LinkRef,
+    target: usize,
+    anchor: Option<&str>,
+) -> Found {
+    let anchor = anchor.filter(|a| !a.is_empty());
+    let Some(anchor) = anchor else {
+        return Found {
+            target: Target::Page {
+                page: target,
+                anchor: None,
+            },
+            diagnostic: None,
+        };
+    };
+    let decoded = percent_decode_str(anchor).decode_utf8_lossy();
+    let page = &site.pages[target];
+    let found = page
+        .headings
+        .iter()
+        .find(|h| h.id == decoded || h.id == slugify(&decoded));
+    match found {
+        Some(h) => Found {
+            target: Target::Page {
+                page: target,
+                anchor: Some(h.id.clone()),
+            },
+            diagnostic: None,
+        },
+        None => Found {
+            target: Target::Page {
+                page: target,
+                anchor: Some(anchor.to_owned()),
+            },
+            diagnostic: Some(broken(
+                site,
+                from,
+                link,
+                Kind::BrokenAnchor,
+                format!(
+                    "`{}` links to `#{anchor}`, but `{}` has no such heading",
+                    link.text, page.source
+                ),
+            )),
+        },
+    }
+}
+
+fn resolve_relative(site: &Site, index: &LinkIndex<'_>, from: usize, link: &LinkRef) -> Found {
+    let dest = link.dest.trim();
+    if dest.is_empty() || dest.starts_with('/') || dest.starts_with("//") || has_scheme(dest) {
+        return Found {
+            target: Target::External,
+            diagnostic: None,
+        };
+    }
+    let (path, anchor) = match dest.split_once('#') {
+        Some((p, a)) => (p, Some(a)),
+        None => (dest, None),
+    };
+    let path = path.split('?').next().unwrap_or(path);
+    if path.is_empty() {
+        // `#heading` on this page.
+        let anchor = anchor.unwrap_or("");
+        return match with_anchor(site, from, link, from, Some(anchor)) {
+            Found {
+                target: Target::Page {
+                    anchor: Some(a), ..
+                },
+                diagnostic,
+            } => Found {
+                target: Target::OwnAnchor(a),
+                diagnostic,
+            },
+            other => other,
+        };
+    }
+    let decoded = percent_decode_str(path).decode_utf8_lossy();
+    let page = &site.pages[from];
+    let from_dir = page.rel.rsplit_once('/').map_or("", |(d, _)| d);
+    let missing = |why: String| Found {
+        target: Target::Missing,
+        diagnostic: Some(broken(site, from, link, Kind::BrokenLink, why)),
+    };
+    let Some(joined) = normalize(from_dir, &decoded) else {
+        return missing(format!(
+            "`{}` links to `{dest}`, which climbs out of the content folder",
+            link.text
+        ));
+    };
+    let joined = nfc(&joined);
+    if let Some(&target) = index.pages_by_path.get(&joined) {
+        return with_anchor(site, from, link, target, anchor);
+    }
+    if let Some(&section) = index.sections_by_dir.get(&joined) {
+        return match site.sections[section].index_page {
+            Some(target) => with_anchor(site, from, link, target, anchor),
+            None => Found {
+                target: Target::Section {
+                    url: site.sections[section].url.clone(),
+                },
+                diagnostic: None,
+            },
+        };
+    }
+    if let Some(path) = index.files_by_path.get(&joined) {
+        return Found {
+            target: Target::File {
+                url: format!("/{path}"),
+            },
+            diagnostic: None,
+        };
+    }
+    let shown = if joined.is_empty() {
+        "."
+    } else {
+        joined.as_str()
+    };
+    missing(format!(
+        "`{}` links to `{dest}`, but there is no page or file `{shown}` in the content folder",
+        link.text
+    ))
+}
+
+/// The pages a wiki name matches: by file name, then path, then title, then
+/// alias; the first rule that matches anything decides.
+fn wiki_candidates(index: &LinkIndex<'_>, from_dir: &str, name: &str) -> Vec<usize> {
+    let name = strip_md(name.trim());
+    if name.contains('/') {
+        if let Some(&p) = index.by_path.get(&path_key(name)) {
+            return vec![p];
+        }
+        if let Some(joined) = normalize(from_dir, name)
+            && let Some(&p) = index.by_path.get(&path_key(&joined))
+        {
+            return vec![p];
+        }
+        return Vec::new();
+    }
+    let k = name_key(name);
+    for map in [&index.by_stem, &index.by_title, &index.by_alias] {
+        if let Some(pages) = map.get(&k) {
+            let mut pages = pages.clone();
+            pages.sort_unstable();
+            pages.dedup();
+            return pages;
+        }
+    }
+    Vec::new()
+}
+
+fn resolve_wiki(site: &Site, index: &LinkIndex<'_>, from: usize, link: &LinkRef) -> Found {
+    let (name, anchor) = match link.dest.split_once('#') {
+        Some((n, a)) => (n.trim(), Some(a.trim())),
+        None => (link.dest.trim(), None),
+    };
+    if name.is_empty() {
+        return match with_anchor(site, from, link, from, anchor) {
+            Found {
+                target: Target::Page {
+                    anchor: Some(a), ..
+                },
+                diagnostic,
+            } => Found {
+                target: Target::OwnAnchor(a),
+                diagnostic,
+            },
+            other => other,
+        };
+    }
+    let page = &site.pages[from];
+    let from_dir = page.rel.rsplit_once('/').map_or("", |(d, _)| d);
+    // `![[diagram.png]]` and `[[report.pdf]]`: a file, found by name or path.
+    let is_file = name.rsplit_once('.').is_some_and(|(_, ext)| {
+        let ext = ext.to_ascii_lowercase();
+        ext != "md" && ext != "markdown" && !ext.is_empty() && !ext.contains(' ')
+    });
+    if is_file {
+        let by_path = normalize(from_dir, name)
+            .and_then(|p| index.files_by_path.get(&nfc(&p)).copied())
+            .or_else(|| index.files_by_path.get(&nfc(name)).copied());
+        let by_name = || {
+            let file = name.rsplit('/').next().unwrap_or(name);
+            index
+                .files_by_name
+                .get(&key(file))
+                .and_then(|paths| paths.iter().min_by_key(|p| (p.len(), **p)).copied())
+        };
+        if let Some(path) = by_path.or_else(by_name) {
+            return Found {
+                target: Target::File {
+                    url: format!("/{path}"),
+                },
+                diagnostic: None,
+            };
+        }
+    }
+    let candidates = wiki_candidates(index, from_dir, name);
+    match candidates.len() {
+        0 => Found {
+            target: Target::Missing,
+            diagnostic: Some(broken(
+                site,
+                from,
+                link,
+                Kind::BrokenLink,
+                format!(
+                    "`[[{}]]` matches no page (by file name, path, title or alias)",
+                    link.dest
+                ),
+            )),
+        },
+        1 => with_anchor(site, from, link, candidates[0], anchor),
+        _ => {
+            // The shortest path wins; the others are named in a warning.
+            let mut sorted = candidates;
+            sorted.sort_by(|a, b| {
+                let (pa, pb) = (&site.pages[*a].rel, &site.pages[*b].rel);
+                (pa.len(), pa).cmp(&(pb.len(), pb))
+            });
+            let chosen = sorted[0];
+            let mut found = with_anchor(site, from, link, chosen, anchor);
+            let names: Vec<&str> = sorted
+                .iter()
+                .map(|&p| site.pages[p].source.as_str())
+                .collect();
+            let warning = broken(
+                site,
+                from,
+                link,
+                Kind::AmbiguousLink,
+                format!(
+                    "`[[{}]]` matches {} pages ({}); it links to the one with the shortest path, `{}`",
+                    link.dest,
+                    names.len(),
+                    names.join(", "),
+                    names[0]
+                ),
+            )
+            .with_help("write the path, e.g. `[[folder/name]]`, to choose another");
+            found.diagnostic = Some(found.diagnostic.unwrap_or(warning));
+            found
+        }
+    }
+}
+
+/// A `derived_from` entry: a page (by wiki name or relative path) becomes
+/// its URL; anything else (a URL, a citation) stays as written.
+fn resolve_citation(site: &Site, index: &LinkIndex<'_>, from: usize, entry: &str) -> String {
+    let trimmed = entry.trim();
+    if trimmed.is_empty() || has_scheme(trimmed) {
+        return entry.to_owned();
+    }
+    let name = trimmed.trim_start_matches("[[").trim_end_matches("]]");
+    let page = &site.pages[from];
+    let from_dir = page.rel.rsplit_once('/').map_or("", |(d, _)| d);
+    if let Some(joined) = normalize(from_dir, name)
+        && let Some(&p) = index.pages_by_path.get(&nfc(&joined))
+    {
+        return site.pages[p].url.clone();
+    }
+    match wiki_candidates(index, from_dir, name).as_slice() {
+        [only] => site.pages[*only].url.clone(),
+        _ => entry.to_owned(),
+    }
+}
+
+/// The site URL (with `#anchor`) of a resolved target; `None` for external
+/// links and links to nothing.
+pub fn target_url(site: &Site, target: &Target) -> Option<String> {
+    match target {
+        Target::Page { page, anchor } => {
+            let url = &site.pages[*page].url;
+            Some(match anchor {
+                Some(a) => format!("{url}#{a}"),
+                None => url.clone(),
+            })
+        }
+        Target::Section { url } | Target::File { url } => Some(url.clone()),
+        Target::OwnAnchor(a) => Some(format!("#{a}")),
+        Target::External | Target::Missing => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,5 +578,12 @@ mod tests {
         assert!(has_scheme("mailto:a@b"));
         assert!(!has_scheme("a.md"));
         assert!(!has_scheme("dir/a:b.md"));
+    }
+
+    #[test]
+    fn markdown_extensions_are_stripped() {
+        assert_eq!(strip_md("a/First Steps.md"), "a/First Steps");
+        assert_eq!(strip_md("notes.MARKDOWN"), "notes");
+        assert_eq!(strip_md("diagram.png"), "diagram.png");
     }
 }

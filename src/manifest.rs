@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use crate::links::LinkGraph;
 use crate::site::Site;
 
 /// The manifest's file name at the output root.
@@ -27,7 +28,7 @@ pub struct ManifestPage<'a> {
     pub date: Option<String>,
     pub updated: Option<String>,
     pub license: Option<&'a str>,
-    pub derived_from: &'a [String],
+    pub derived_from: Vec<String>,
     pub links: Vec<String>,
     pub backlinks: Vec<String>,
 }
@@ -37,7 +38,11 @@ pub const GENERATOR: &str = concat!("cairn ", env!("CARGO_PKG_VERSION"));
 
 /// The manifest of `site`, given the BLAKE3 of each page's HTML (by page
 /// index). Pages are sorted by source path.
-pub fn manifest<'a>(site: &'a Site, page_hashes: &[Option<blake3::Hash>]) -> Manifest<'a> {
+pub fn manifest<'a>(
+    site: &'a Site,
+    graph: &LinkGraph,
+    page_hashes: &[Option<blake3::Hash>],
+) -> Manifest<'a> {
     let mut pages: Vec<ManifestPage<'a>> = site
         .pages
         .iter()
@@ -62,9 +67,12 @@ pub fn manifest<'a>(site: &'a Site, page_hashes: &[Option<blake3::Hash>]) -> Man
                 .license
                 .as_deref()
                 .or(site.config.license.as_deref()),
-            derived_from: &page.front.derived_from,
-            links: Vec::new(),
-            backlinks: Vec::new(),
+            derived_from: graph.derived_from.get(i).cloned().unwrap_or_default(),
+            links: graph.outgoing[i]
+                .iter()
+                .map(|&p| site.pages[p].url.clone())
+                .collect(),
+            backlinks: backlinks(site, graph, i),
         })
         .collect();
     pages.sort_by(|a, b| a.source.cmp(b.source));
@@ -72,6 +80,17 @@ pub fn manifest<'a>(site: &'a Site, page_hashes: &[Option<blake3::Hash>]) -> Man
         generator: GENERATOR,
         pages,
     }
+}
+
+/// The URLs of the pages that link to page `i`, sorted, without repeats.
+fn backlinks(site: &Site, graph: &LinkGraph, i: usize) -> Vec<String> {
+    let mut urls: Vec<String> = graph.incoming[i]
+        .iter()
+        .map(|b| site.pages[b.from].url.clone())
+        .collect();
+    urls.sort_unstable();
+    urls.dedup();
+    urls
 }
 
 /// Contributor ids of a list of people, in order, without repeats.

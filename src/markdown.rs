@@ -8,7 +8,9 @@
 
 use std::collections::HashMap;
 
-use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{
+    CodeBlockKind, CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd,
+};
 
 use crate::config::MarkdownConfig;
 use crate::slug::slugify;
@@ -19,6 +21,57 @@ pub struct Heading {
     pub level: u8,
     pub id: String,
     pub text: String,
+}
+
+/// How a link was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkKind {
+    /// `[text](dest)`
+    Markdown,
+    /// `![alt](dest)`
+    Image,
+    /// `[[dest]]` or `[[dest|label]]`
+    Wiki { labelled: bool },
+    /// `![[dest]]`
+    Embed,
+}
+
+/// One link of a page, as written, in document order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkRef {
+    pub kind: LinkKind,
+    /// The destination as written (for wiki links, the raw target).
+    pub dest: String,
+    /// The link's visible text.
+    pub text: String,
+    /// Byte offset of the link in the body.
+    pub offset: usize,
+    /// The sentence around the link, as plain text.
+    pub context: String,
+}
+
+/// What the headings and links of a page are, found before any page is
+/// rendered (backlinks and anchors need every page's).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scan {
+    pub title: Option<String>,
+    pub headings: Vec<Heading>,
+    pub links: Vec<LinkRef>,
+}
+
+/// What to print for the `n`th link of a page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rewrite {
+    /// Leave the link as written.
+    Keep,
+    /// Point it at this `href`.
+    Href(String),
+    /// Point it at this `href` and show `text` instead of the link's text.
+    Labelled { href: String, text: String },
+    /// A link to nothing: show its text, marked, with no link.
+    Unresolved,
+    /// Replace the whole link with this HTML (a note embed).
+    Html(String),
 }
 
 /// A page body rendered to HTML.
@@ -38,6 +91,7 @@ pub fn parser_options(config: &MarkdownConfig) -> Options {
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_TASKLISTS
         | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_WIKILINKS
         | Options::ENABLE_GFM;
     if config.smart_punctuation {
         options |= Options::ENABLE_SMART_PUNCTUATION;
@@ -45,29 +99,50 @@ pub fn parser_options(config: &MarkdownConfig) -> Options {
     options
 }
 
-/// Renders `body`. With `take_title`, a `# heading` that opens the body
-/// becomes [`Rendered::title`] instead of being rendered. `rewrite_link`
-/// maps a link or image destination as written to the `href` to print, or
-/// `None` to keep it.
-pub fn render(
-    body: &str,
+/// A body parsed once into a flat list of events, with heading ids given,
+/// the leading title taken out, code blocks turned into HTML, and every link
+/// recorded. Both [`scan`] and [`render`] start here, so the links they see
+/// are the same, in the same order.
+struct Analysis<'a> {
+    events: Vec<Option<Event<'a>>>,
+    /// Index into `events` of each link or image start, in document order.
+    link_events: Vec<usize>,
+    links: Vec<LinkRef>,
+    headings: Vec<Heading>,
+    title: Option<String>,
+    has_raw_html: bool,
+}
+
+fn analyze<'a>(
+    body: &'a str,
     config: &MarkdownConfig,
     take_title: bool,
-    rewrite_link: &dyn Fn(&str) -> Option<String>,
-) -> Rendered {
-    let mut events: Vec<Option<Event<'_>>> = Parser::new_ext(body, parser_options(config))
-        .map(Some)
-        .collect();
-    let mut headings = Vec::new();
+    code_html: bool,
+) -> Analysis<'a> {
+    let mut events = Vec::new();
+    let mut offsets = Vec::new();
+    for (event, range) in Parser::new_ext(body, parser_options(config)).into_offset_iter() {
+        events.push(Some(event));
+        offsets.push(range.start);
+    }
+    let mut analysis = Analysis {
+        events,
+        link_events: Vec::new(),
+        links: Vec::new(),
+        headings: Vec::new(),
+        title: None,
+        has_raw_html: false,
+    };
+    let events = &mut analysis.events;
     let mut seen_ids: HashMap<String, usize> = HashMap::new();
-    let mut title = None;
-    let mut has_raw_html = false;
+    // Blocks whose text gives links their context: (text so far, links in it).
+    let mut blocks: Vec<(String, Vec<(usize, usize)>)> = Vec::new();
 
     let mut i = 0;
     while i < events.len() {
         match &events[i] {
             Some(Event::Start(Tag::Heading { .. })) => {
-                let end = find_end(&events, i, |e| matches!(e, TagEnd::Heading(_)));
+                let end = find_end(events, i, |e| matches!(e, TagEnd::Heading(_)));
                 let text = plain_text(&events[i + 1..end]);
                 let Some(Event::Start(Tag::Heading {
                     level,
@@ -78,15 +153,15 @@ pub fn render(
                 else {
                     unreachable!("matched a heading start above");
                 };
-                if take_title && i == 0 && level == HeadingLevel::H1 && title.is_none() {
-                    title = Some(text);
+                if take_title && i == 0 && level == HeadingLevel::H1 && analysis.title.is_none() {
+                    analysis.title = Some(text);
                     events[i..=end].iter_mut().for_each(|e| *e = None);
                     i = end + 1;
                     continue;
                 }
                 let base = id.map_or_else(|| slugify(&text), |id| id.to_string());
                 let id = unique_id(base, &mut seen_ids);
-                headings.push(Heading {
+                analysis.headings.push(Heading {
                     level: level as u8,
                     id: id.clone(),
                     text,
@@ -97,52 +172,213 @@ pub fn render(
                     classes,
                     attrs,
                 }));
-                i = end + 1;
+                blocks.push((String::new(), Vec::new()));
+                i += 1;
             }
             Some(Event::Start(Tag::CodeBlock(kind))) => {
-                let lang = match kind {
-                    CodeBlockKind::Fenced(info) => info
-                        .split(|c: char| c.is_whitespace() || c == ',' || c == '{')
-                        .next()
-                        .unwrap_or("")
-                        .to_owned(),
-                    CodeBlockKind::Indented => String::new(),
-                };
-                let end = find_end(&events, i, |e| matches!(e, TagEnd::CodeBlock));
-                let mut code = String::new();
-                for event in events[i + 1..end].iter().flatten() {
-                    if let Event::Text(t) = event {
-                        code.push_str(t);
+                let end = find_end(events, i, |e| matches!(e, TagEnd::CodeBlock));
+                if code_html {
+                    let lang = match kind {
+                        CodeBlockKind::Fenced(info) => info
+                            .split(|c: char| c.is_whitespace() || c == ',' || c == '{')
+                            .next()
+                            .unwrap_or("")
+                            .to_owned(),
+                        CodeBlockKind::Indented => String::new(),
+                    };
+                    let mut code = String::new();
+                    for event in events[i + 1..end].iter().flatten() {
+                        if let Event::Text(t) = event {
+                            code.push_str(t);
+                        }
                     }
+                    let html = code_block(&code, &lang, config.highlight_code);
+                    events[i] = Some(Event::Html(CowStr::from(html)));
                 }
-                let html = code_block(&code, &lang, config.highlight_code);
-                events[i] = Some(Event::Html(CowStr::from(html)));
                 events[i + 1..=end].iter_mut().for_each(|e| *e = None);
                 i = end + 1;
             }
-            Some(Event::Start(Tag::Link { dest_url, .. }))
-            | Some(Event::Start(Tag::Image { dest_url, .. })) => {
+            Some(Event::Start(Tag::Paragraph | Tag::Item | Tag::TableCell)) => {
+                blocks.push((String::new(), Vec::new()));
+                i += 1;
+            }
+            Some(Event::End(
+                TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell | TagEnd::Heading(_),
+            )) => {
+                if let Some((text, links)) = blocks.pop() {
+                    for (link, at) in links {
+                        analysis.links[link].context = sentence_around(&text, at);
+                    }
+                    // A tight list item's text continues its parent's.
+                    if let Some(parent) = blocks.last_mut() {
+                        parent.0.push(' ');
+                    }
+                }
+                i += 1;
+            }
+            Some(Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                ..
+            }))
+            | Some(Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                ..
+            })) => {
                 let is_image = matches!(events[i], Some(Event::Start(Tag::Image { .. })));
-                let replacement = if !is_safe_url(dest_url) {
-                    Some(if is_image {
-                        String::new()
-                    } else {
-                        "#".to_owned()
-                    })
-                } else {
-                    rewrite_link(dest_url)
+                let kind = match (link_type, is_image) {
+                    (LinkType::WikiLink { .. }, true) => LinkKind::Embed,
+                    (LinkType::WikiLink { has_pothole }, false) => LinkKind::Wiki {
+                        labelled: *has_pothole,
+                    },
+                    (_, true) => LinkKind::Image,
+                    (_, false) => LinkKind::Markdown,
                 };
-                if let Some(new_url) = replacement {
-                    let event = events[i].take();
-                    events[i] = event.map(|e| with_destination(e, new_url));
+                let dest = dest_url.to_string();
+                let end = find_end(events, i, |e| matches!(e, TagEnd::Link | TagEnd::Image));
+                let text = plain_text(&events[i + 1..end]);
+                if let Some((block_text, block_links)) = blocks.last_mut() {
+                    block_links.push((analysis.links.len(), block_text.len()));
+                }
+                analysis.links.push(LinkRef {
+                    kind,
+                    dest,
+                    text,
+                    offset: offsets[i],
+                    context: String::new(),
+                });
+                analysis.link_events.push(i);
+                i += 1;
+            }
+            Some(Event::Text(t) | Event::Code(t)) => {
+                if let Some((block_text, _)) = blocks.last_mut() {
+                    block_text.push_str(t);
+                }
+                i += 1;
+            }
+            Some(Event::SoftBreak | Event::HardBreak) => {
+                if let Some((block_text, _)) = blocks.last_mut() {
+                    block_text.push(' ');
                 }
                 i += 1;
             }
             Some(Event::Html(_)) | Some(Event::InlineHtml(_)) => {
-                has_raw_html = true;
+                analysis.has_raw_html = true;
                 i += 1;
             }
             _ => i += 1,
+        }
+    }
+    analysis
+}
+
+/// The sentence of `text` that holds byte `at`, trimmed to a readable
+/// length.
+fn sentence_around(text: &str, at: usize) -> String {
+    const MAX: usize = 240;
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    let is_end = |b: &[u8], i: usize| {
+        matches!(b[i], b'.' | b'!' | b'?') && b.get(i + 1).is_none_or(|c| c.is_ascii_whitespace())
+    };
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    for i in (0..at).rev() {
+        if is_end(bytes, i) {
+            start = i + 1;
+            break;
+        }
+    }
+    let mut end = text.len();
+    for i in at..bytes.len() {
+        if is_end(bytes, i) {
+            end = i + 1;
+            break;
+        }
+    }
+    let sentence = text[start..end]
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if sentence.chars().count() <= MAX {
+        return sentence;
+    }
+    let cut: String = sentence.chars().take(MAX).collect();
+    format!("{}…", cut.trim_end())
+}
+
+/// The headings and links of `body`, without rendering it.
+pub fn scan(body: &str, config: &MarkdownConfig, take_title: bool) -> Scan {
+    let analysis = analyze(body, config, take_title, false);
+    Scan {
+        title: analysis.title,
+        headings: analysis.headings,
+        links: analysis.links,
+    }
+}
+
+/// Renders `body`. With `take_title`, a `# heading` that opens the body
+/// becomes [`Rendered::title`] instead of being rendered. `rewrite` says,
+/// for the `n`th link of the page (in the order [`scan`] lists them), what
+/// to print; `javascript:` and similar URLs are neutralised whatever it
+/// says.
+pub fn render(
+    body: &str,
+    config: &MarkdownConfig,
+    take_title: bool,
+    rewrite: &dyn Fn(usize, &LinkRef) -> Rewrite,
+) -> Rendered {
+    let Analysis {
+        mut events,
+        link_events,
+        links,
+        headings,
+        title,
+        has_raw_html,
+    } = analyze(body, config, take_title, true);
+
+    for (n, &i) in link_events.iter().enumerate() {
+        let link = &links[n];
+        let is_image = matches!(link.kind, LinkKind::Image | LinkKind::Embed);
+        let end = find_end(&events, i, |e| matches!(e, TagEnd::Link | TagEnd::Image));
+        let action = if is_safe_url(&link.dest) {
+            rewrite(n, link)
+        } else if is_image {
+            Rewrite::Href(String::new())
+        } else {
+            Rewrite::Href("#".to_owned())
+        };
+        match action {
+            Rewrite::Keep => {}
+            Rewrite::Href(href) => {
+                let event = events[i].take();
+                events[i] = event.map(|e| with_destination(e, href));
+            }
+            Rewrite::Labelled { href, text } => {
+                let event = events[i].take();
+                events[i] = event.map(|e| with_destination(e, href));
+                events[i + 1..end].iter_mut().for_each(|e| *e = None);
+                if i + 1 < end {
+                    events[i + 1] = Some(Event::Text(CowStr::from(text)));
+                } else {
+                    events.insert(end, Some(Event::Text(CowStr::from(text))));
+                }
+            }
+            Rewrite::Unresolved => {
+                let mut open =
+                    String::from("<span class=\"broken-link\" title=\"No page or file named ");
+                escape_into(&mut open, &link.dest);
+                open.push_str("\">");
+                events[i] = Some(Event::Html(CowStr::from(open)));
+                events[end] = Some(Event::Html(CowStr::Borrowed("</span>")));
+            }
+            Rewrite::Html(html) => {
+                events[i] = Some(Event::Html(CowStr::from(html)));
+                events[i + 1..=end].iter_mut().for_each(|e| *e = None);
+            }
         }
     }
 
@@ -185,35 +421,6 @@ fn with_destination(event: Event<'_>, dest: String) -> Event<'_> {
         }),
         other => other,
     }
-}
-
-/// The text of a `# heading` that opens `body` (ATX or setext), if any:
-/// the title of a page whose front matter has none.
-pub fn leading_title(body: &str, config: &MarkdownConfig) -> Option<String> {
-    let start = body.len() - body.trim_start_matches(['\n', '\r', ' ', '\t']).len();
-    // Back up to the start of the first non-blank line (indentation counts).
-    let line_start = body[..start].rfind('\n').map_or(0, |i| i + 1);
-    let rest = &body[line_start..];
-    let first_end = rest.find('\n').map_or(rest.len(), |i| i + 1);
-    let second_end = rest[first_end..]
-        .find('\n')
-        .map_or(rest.len(), |i| first_end + i + 1);
-    // Only the first block matters: parse the first two lines at most.
-    let head = &rest[..second_end];
-    let mut parser = Parser::new_ext(head, parser_options(config));
-    match parser.next() {
-        Some(Event::Start(Tag::Heading {
-            level: HeadingLevel::H1,
-            ..
-        })) => {}
-        _ => return None,
-    }
-    let inner: Vec<Option<Event<'_>>> = parser
-        .take_while(|e| !matches!(e, Event::End(TagEnd::Heading(_))))
-        .map(Some)
-        .collect();
-    let text = plain_text(&inner);
-    (!text.is_empty()).then_some(text)
 }
 
 /// The index of the end event matching the start at `start`. Headings and
@@ -340,7 +547,10 @@ mod tests {
     use super::*;
 
     fn md(text: &str) -> String {
-        render(text, &MarkdownConfig::default(), false, &|_| None).html
+        render(text, &MarkdownConfig::default(), false, &|_, _| {
+            Rewrite::Keep
+        })
+        .html
     }
 
     #[test]
@@ -358,7 +568,7 @@ mod tests {
             "## Install\n\n## Install\n\n## Café {#custom}\n",
             &MarkdownConfig::default(),
             false,
-            &|_| None,
+            &|_, _| Rewrite::Keep,
         );
         let ids: Vec<_> = r.headings.iter().map(|h| h.id.as_str()).collect();
         assert_eq!(ids, ["install", "install-1", "custom"]);
@@ -371,7 +581,7 @@ mod tests {
             "# The Title\n\nText.\n",
             &MarkdownConfig::default(),
             true,
-            &|_| None,
+            &|_, _| Rewrite::Keep,
         );
         assert_eq!(r.title.as_deref(), Some("The Title"));
         assert!(!r.html.contains("The Title"));
@@ -379,7 +589,7 @@ mod tests {
             "Intro.\n\n# Later\n",
             &MarkdownConfig::default(),
             true,
-            &|_| None,
+            &|_, _| Rewrite::Keep,
         );
         assert_eq!(r.title, None);
     }
@@ -421,7 +631,13 @@ mod tests {
             unsafe_html: true,
             ..MarkdownConfig::default()
         };
-        let html = render("<div onclick=\"x()\">hi</div>\n", &config, false, &|_| None).html;
+        let html = render(
+            "<div onclick=\"x()\">hi</div>\n",
+            &config,
+            false,
+            &|_, _| Rewrite::Keep,
+        )
+        .html;
         assert!(html.contains("onclick"));
     }
 

@@ -15,9 +15,9 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Kind};
-use crate::links::LinkIndex;
+use crate::links::{LinkGraph, Target, target_url};
 use crate::load::TextFile;
-use crate::markdown::{self, Heading};
+use crate::markdown::{self, Heading, LinkKind, LinkRef, Rewrite};
 use crate::site::{Page, Section, Site};
 
 /// The templates of the default theme, embedded in the binary.
@@ -49,6 +49,10 @@ const THEME_TEMPLATES: &[(&str, &str)] = &[
     (
         "partials/listing.html",
         include_str!("../themes/default/templates/partials/listing.html"),
+    ),
+    (
+        "partials/backlinks.html",
+        include_str!("../themes/default/templates/partials/backlinks.html"),
     ),
 ];
 
@@ -84,6 +88,7 @@ pub struct Rendered {
 /// `progress`, if given, advances by one for every page and section.
 pub fn render(
     site: &Site,
+    graph: &LinkGraph,
     templates: &[TextFile],
     progress: Option<&indicatif::ProgressBar>,
 ) -> (Rendered, Vec<Diagnostic>) {
@@ -115,7 +120,7 @@ pub fn render(
         site,
         env: &env,
         globals: &globals,
-        links: LinkIndex::new(site),
+        graph,
         base_path: site.config.base_path(),
         templates,
     };
@@ -128,7 +133,7 @@ pub fn render(
         .filter(|(_, page)| !page.is_index)
         .map(|(i, page)| {
             tick();
-            (i, render_page(&shared, page))
+            (i, render_page(&shared, i, page))
         })
         .collect();
     let section_results: Vec<(Option<usize>, Result<Output, Diagnostic>)> = site
@@ -157,6 +162,10 @@ pub fn render(
             Err(d) => diagnostics.push(d),
         }
     }
+
+    let (redirects, more) = redirects(&shared);
+    rendered.files.extend(redirects);
+    diagnostics.extend(more);
 
     let context = Context {
         site: &globals.site,
@@ -194,6 +203,74 @@ pub fn render(
     rendered.files.sort_by(|a, b| a.path.cmp(&b.path));
     diagnostics.extend(collisions(&rendered.files));
     (rendered, dedup(diagnostics))
+}
+
+/// Redirect pages: every `aliases` entry that starts with `/` (an old URL)
+/// and every `id` (`/id/<id>/`) leads to its page.
+fn redirects(shared: &Shared<'_>) -> (Vec<Output>, Vec<Diagnostic>) {
+    let mut outputs = Vec::new();
+    let mut diagnostics = Vec::new();
+    for page in &shared.site.pages {
+        let olds = page
+            .front
+            .aliases
+            .iter()
+            .filter(|a| a.starts_with('/'))
+            .map(|a| (a.clone(), "aliases"));
+        let id = page
+            .front
+            .id
+            .iter()
+            .map(|id| (format!("/id/{}/", crate::slug::slugify(id)), "id"));
+        for (from, key) in olds.chain(id) {
+            let path = redirect_path(&from);
+            if !crate::emit::is_safe_output_path(&path) {
+                diagnostics.push(
+                    Diagnostic::error(
+                        Kind::UnsafePath,
+                        &page.source,
+                        format!("the old URL `{from}` would be written outside the output folder"),
+                    )
+                    .at_offset(&page.text, crate::resolve::find_key(&page.text, key))
+                    .with_target(from.clone()),
+                );
+                continue;
+            }
+            let current = format!("/{path}");
+            let href = shared.href(&current, &page.url);
+            outputs.push(Output {
+                path,
+                bytes: redirect_html(&href, &page.title).into_bytes(),
+                origin: page.source.clone(),
+            });
+        }
+    }
+    (outputs, diagnostics)
+}
+
+/// `old/index.html` for `/old/` or `/old`; `old.html` for `/old.html`.
+fn redirect_path(url: &str) -> String {
+    let trimmed = url.trim().trim_start_matches('/');
+    let last = trimmed.rsplit('/').next().unwrap_or("");
+    if last.contains('.') {
+        trimmed.to_owned()
+    } else if trimmed.is_empty() || trimmed.ends_with('/') {
+        format!("{trimmed}index.html")
+    } else {
+        format!("{trimmed}/index.html")
+    }
+}
+
+/// A page that sends browsers (meta refresh) and search engines (canonical
+/// link) on to `href`.
+fn redirect_html(href: &str, title: &str) -> String {
+    let mut h = String::new();
+    markdown::escape_into(&mut h, href);
+    let mut t = String::new();
+    markdown::escape_into(&mut t, title);
+    format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{t}</title>\n<link rel=\"canonical\" href=\"{h}\">\n<meta http-equiv=\"refresh\" content=\"0; url={h}\">\n<meta name=\"robots\" content=\"noindex\">\n</head>\n<body>\n<p>This page has moved to <a href=\"{h}\">{t}</a>.</p>\n</body>\n</html>\n"
+    )
 }
 
 /// Two outputs at one path: an error naming both sources. The later one is
@@ -334,7 +411,7 @@ struct Shared<'a> {
     site: &'a Site,
     env: &'a Environment<'static>,
     globals: &'a Globals<'a>,
-    links: LinkIndex<'a>,
+    graph: &'a LinkGraph,
     base_path: String,
     /// The site's own templates, to locate template errors in.
     templates: &'a [TextFile],
@@ -403,6 +480,15 @@ struct PageContext<'a> {
     extra: &'a serde_json::Map<String, serde_json::Value>,
     breadcrumbs: Vec<Link>,
     headings: Vec<Heading>,
+    /// Links into this page from others, with the sentence around each.
+    backlinks: Vec<BacklinkContext<'a>>,
+}
+
+#[derive(Serialize)]
+struct BacklinkContext<'a> {
+    title: &'a str,
+    url: &'a str,
+    context: &'a str,
 }
 
 #[derive(Serialize)]
@@ -458,20 +544,28 @@ fn breadcrumbs(site: &Site, page: &Page) -> Vec<Link> {
         .collect()
 }
 
-fn page_context<'a>(shared: &Shared<'a>, page: &'a Page) -> PageContext<'a> {
+fn page_context<'a>(shared: &Shared<'a>, p: usize) -> PageContext<'a> {
     let site = shared.site;
-    let rewrite = |dest: &str| {
-        shared
-            .links
-            .resolve(&page.rel, dest)
-            .map(|url| shared.href(&page.url, &url))
-    };
+    let page = &site.pages[p];
+    let targets = &shared.graph.targets[p];
+    let rewrite = |n: usize, link: &LinkRef| rewrite_link(shared, page, targets.get(n), link);
     let rendered = markdown::render(
         page.body(),
         &site.config.markdown,
         page.title_from_body,
         &rewrite,
     );
+    let backlinks = shared.graph.incoming[p]
+        .iter()
+        .map(|b| {
+            let from = &site.pages[b.from];
+            BacklinkContext {
+                title: &from.title,
+                url: &from.url,
+                context: from.links.get(b.link).map_or("", |l| l.context.as_str()),
+            }
+        })
+        .collect();
     PageContext {
         title: &page.title,
         url: &page.url,
@@ -498,10 +592,75 @@ fn page_context<'a>(shared: &Shared<'a>, page: &'a Page) -> PageContext<'a> {
         extra: &page.front.extra,
         breadcrumbs: breadcrumbs(site, page),
         headings: rendered.headings,
+        backlinks,
     }
 }
 
-fn render_page(shared: &Shared<'_>, page: &Page) -> Result<Output, Diagnostic> {
+/// What to print for one link of `page`, given where it leads.
+fn rewrite_link(
+    shared: &Shared<'_>,
+    page: &Page,
+    target: Option<&Target>,
+    link: &LinkRef,
+) -> Rewrite {
+    let site = shared.site;
+    let Some(target) = target else {
+        return Rewrite::Keep;
+    };
+    let is_wiki = matches!(link.kind, LinkKind::Wiki { .. } | LinkKind::Embed);
+    let Some(url) = target_url(site, target) else {
+        return if is_wiki && *target == Target::Missing {
+            Rewrite::Unresolved
+        } else {
+            Rewrite::Keep
+        };
+    };
+    let href = if url.starts_with('#') {
+        url
+    } else {
+        shared.href(&page.url, &url)
+    };
+    match (link.kind, target) {
+        (LinkKind::Embed, Target::Page { page: to, .. }) => {
+            let to = &site.pages[*to];
+            let mut html = String::from("<span class=\"embed\"><a class=\"embed-title\" href=\"");
+            markdown::escape_into(&mut html, &href);
+            html.push_str("\">");
+            markdown::escape_into(&mut html, &to.title);
+            html.push_str("</a>");
+            if let Some(description) = &to.front.description {
+                html.push_str("<span class=\"embed-description\">");
+                markdown::escape_into(&mut html, description);
+                html.push_str("</span>");
+            }
+            html.push_str("</span>");
+            Rewrite::Html(html)
+        }
+        (LinkKind::Wiki { labelled: false }, Target::Page { page: to, anchor }) => {
+            let to_page = &site.pages[*to];
+            let heading = anchor
+                .as_ref()
+                .and_then(|a| to_page.headings.iter().find(|h| &h.id == a))
+                .map(|h| h.text.as_str());
+            let text = match heading {
+                Some(h) => format!("{} › {h}", to_page.title),
+                None => to_page.title.clone(),
+            };
+            Rewrite::Labelled { href, text }
+        }
+        (LinkKind::Wiki { labelled: false }, Target::OwnAnchor(a)) => {
+            let text = page
+                .headings
+                .iter()
+                .find(|h| &h.id == a)
+                .map_or_else(|| a.clone(), |h| h.text.clone());
+            Rewrite::Labelled { href, text }
+        }
+        _ => Rewrite::Href(href),
+    }
+}
+
+fn render_page(shared: &Shared<'_>, p: usize, page: &Page) -> Result<Output, Diagnostic> {
     let (env, globals) = (shared.env, shared.globals);
     let template = page.front.template.as_deref().unwrap_or("page.html");
     if env.get_template(template).is_err() {
@@ -510,7 +669,7 @@ fn render_page(shared: &Shared<'_>, page: &Page) -> Result<Output, Diagnostic> {
     let context = Context {
         site: &globals.site,
         nav: &globals.nav,
-        page: Some(page_context(shared, page)),
+        page: Some(page_context(shared, p)),
         section: None,
         current_url: &page.url,
         absolute_urls: false,
@@ -600,7 +759,7 @@ fn render_section(
     let context = Context {
         site: &globals.site,
         nav: &globals.nav,
-        page: own.map(|p| page_context(shared, p)),
+        page: section.index_page.map(|p| page_context(shared, p)),
         section: Some(context),
         current_url: &section.url,
         absolute_urls: false,

@@ -71,12 +71,17 @@ fn parse_page(file: TextFile, markdown: &MarkdownConfig) -> Result<Page, Diagnos
     let split = frontmatter::split(&file.text, &file.display)?;
     let front = frontmatter::parse(&split, &file.text, &file.display)?;
     let body_offset = split.body_offset;
-    let (title, title_from_body) = match front.title.as_deref().map(str::trim) {
-        Some(t) if !t.is_empty() => (t.to_owned(), false),
-        _ => match crate::markdown::leading_title(&file.text[body_offset..], markdown) {
-            Some(t) => (t, true),
-            None => (fallback_title(&file.rel), false),
-        },
+    let given = front
+        .title
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    let scan = crate::markdown::scan(&file.text[body_offset..], markdown, given.is_none());
+    let title_from_body = scan.title.is_some();
+    let title = match (given, scan.title) {
+        (Some(t), _) => t.to_owned(),
+        (None, Some(t)) => t,
+        (None, None) => fallback_title(&file.rel),
     };
     Ok(Page {
         source: file.display,
@@ -89,6 +94,8 @@ fn parse_page(file: TextFile, markdown: &MarkdownConfig) -> Result<Page, Diagnos
         url: String::new(),
         section: 0,
         is_index: false,
+        headings: scan.headings,
+        links: scan.links,
         text: file.text,
     })
 }

@@ -44,6 +44,10 @@ pub struct Page {
     pub section: usize,
     /// This is a section's own page (`_index.md`, `index.md`, `README.md`).
     pub is_index: bool,
+    /// The page's headings, with their ids.
+    pub headings: Vec<crate::markdown::Heading>,
+    /// The page's links as written, in document order.
+    pub links: Vec<crate::markdown::LinkRef>,
 }
 
 impl Page {
