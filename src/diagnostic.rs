@@ -98,6 +98,16 @@ impl Diagnostic {
         self.at(text, line, column)
     }
 
+    /// Places the diagnostic at a byte offset of `text`, located through
+    /// `index` (made from `text`).
+    pub fn at_indexed(mut self, text: &str, index: &LineIndex, offset: usize) -> Self {
+        let (line, column) = index.locate(text, offset);
+        self.line = line;
+        self.column = column;
+        self.source_line = Some(index.line(text, line).to_owned());
+        self
+    }
+
     pub fn with_target(mut self, target: impl Into<String>) -> Self {
         self.target = Some(target.into());
         self
@@ -110,6 +120,49 @@ impl Diagnostic {
 
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
+    }
+}
+
+/// Where each line of a text starts, to locate many offsets in one file
+/// without rescanning it for each (a page with thousands of broken links).
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        Self { starts }
+    }
+
+    /// The 1-based line and character column of byte `offset` in `text`
+    /// (the text this index was made from).
+    pub fn locate(&self, text: &str, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let start = self.starts[line - 1];
+        (line, text[start..offset].chars().count() + 1)
+    }
+
+    /// The text of 1-based line `line`, without its line break.
+    pub fn line<'a>(&self, text: &'a str, line: usize) -> &'a str {
+        let start = self
+            .starts
+            .get(line.wrapping_sub(1))
+            .copied()
+            .unwrap_or(text.len());
+        let end = self.starts.get(line).map_or(text.len(), |&e| e - 1);
+        text[start.min(end)..end].trim_end_matches('\r')
     }
 }
 
@@ -213,6 +266,21 @@ mod tests {
         // 'f' is after "cdé " (é is two bytes): byte 8, character column 5.
         assert_eq!(line_col(text, 8), (2, 5));
         assert_eq!(line_col(text, 1000), (3, 1));
+    }
+
+    #[test]
+    fn line_index_agrees_with_line_col() {
+        let text = "ab\ncdé f\n\nlast";
+        let index = LineIndex::new(text);
+        for offset in 0..=text.len() {
+            assert_eq!(
+                index.locate(text, offset),
+                line_col(text, offset),
+                "offset {offset}"
+            );
+        }
+        assert_eq!(index.line(text, 2), "cdé f");
+        assert_eq!(index.line(text, 4), "last");
     }
 
     #[test]

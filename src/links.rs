@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use percent_encoding::percent_decode_str;
 use unicode_normalization::UnicodeNormalization;
 
-use crate::diagnostic::{Diagnostic, Kind};
+use crate::diagnostic::{Diagnostic, Kind, LineIndex};
 use crate::markdown::{LinkKind, LinkRef};
 use crate::site::Site;
 use crate::slug::slugify;
@@ -168,7 +168,14 @@ impl<'a> LinkIndex<'a> {
 /// What resolving one link found, and what to say about it.
 struct Found {
     target: Target,
-    diagnostic: Option<Diagnostic>,
+    diagnostic: Option<Problem>,
+}
+
+/// A problem with one link, located when it is reported.
+struct Problem {
+    kind: Kind,
+    message: String,
+    help: Option<String>,
 }
 
 /// Resolves every link of every page.
@@ -183,10 +190,18 @@ pub fn link(site: &Site) -> (LinkGraph, Vec<Diagnostic>) {
         .map(|(p, page)| {
             let mut targets = Vec::with_capacity(page.links.len());
             let mut diagnostics = Vec::new();
+            let mut lines: Option<LineIndex> = None;
             for link in &page.links {
                 let found = resolve_link(site, &index, p, link);
                 targets.push(found.target);
-                diagnostics.extend(found.diagnostic);
+                if let Some(problem) = found.diagnostic {
+                    let lines = lines.get_or_insert_with(|| LineIndex::new(&page.text));
+                    let mut d = Diagnostic::warning(problem.kind, &page.source, problem.message)
+                        .at_indexed(&page.text, lines, page.body_offset + link.offset)
+                        .with_target(link.dest.clone());
+                    d.help = problem.help;
+                    diagnostics.push(d);
+                }
             }
             let derived = page
                 .front
@@ -266,21 +281,16 @@ fn normalize(dir: &str, path: &str) -> Option<String> {
     Some(parts.join("/"))
 }
 
-fn broken(site: &Site, from: usize, link: &LinkRef, kind: Kind, message: String) -> Diagnostic {
-    let page = &site.pages[from];
-    Diagnostic::warning(kind, &page.source, message)
-        .at_offset(&page.text, page.body_offset + link.offset)
-        .with_target(link.dest.clone())
+fn broken(kind: Kind, message: String) -> Problem {
+    Problem {
+        kind,
+        message,
+        help: None,
+    }
 }
 
 /// Checks `anchor` against the headings of page `target`.
-fn with_anchor(
-    site: &Site,
-    from: usize,
-    link: &LinkRef,
-    target: usize,
-    anchor: Option<&str>,
-) -> Found {
+fn with_anchor(site: &Site, link: &LinkRef, target: usize, anchor: Option<&str>) -> Found {
     let anchor = anchor.filter(|a| !a.is_empty());
     let Some(anchor) = anchor else {
         return Found {
@@ -311,9 +321,6 @@ fn with_anchor(
                 anchor: Some(anchor.to_owned()),
             },
             diagnostic: Some(broken(
-                site,
-                from,
-                link,
                 Kind::BrokenAnchor,
                 format!(
                     "`{}` links to `#{anchor}`, but `{}` has no such heading",
@@ -340,7 +347,7 @@ fn resolve_relative(site: &Site, index: &LinkIndex<'_>, from: usize, link: &Link
     if path.is_empty() {
         // `#heading` on this page.
         let anchor = anchor.unwrap_or("");
-        return match with_anchor(site, from, link, from, Some(anchor)) {
+        return match with_anchor(site, link, from, Some(anchor)) {
             Found {
                 target: Target::Page {
                     anchor: Some(a), ..
@@ -358,7 +365,7 @@ fn resolve_relative(site: &Site, index: &LinkIndex<'_>, from: usize, link: &Link
     let from_dir = page.rel.rsplit_once('/').map_or("", |(d, _)| d);
     let missing = |why: String| Found {
         target: Target::Missing,
-        diagnostic: Some(broken(site, from, link, Kind::BrokenLink, why)),
+        diagnostic: Some(broken(Kind::BrokenLink, why)),
     };
     let Some(joined) = normalize(from_dir, &decoded) else {
         return missing(format!(
@@ -368,11 +375,11 @@ fn resolve_relative(site: &Site, index: &LinkIndex<'_>, from: usize, link: &Link
     };
     let joined = nfc(&joined);
     if let Some(&target) = index.pages_by_path.get(&joined) {
-        return with_anchor(site, from, link, target, anchor);
+        return with_anchor(site, link, target, anchor);
     }
     if let Some(&section) = index.sections_by_dir.get(&joined) {
         return match site.sections[section].index_page {
-            Some(target) => with_anchor(site, from, link, target, anchor),
+            Some(target) => with_anchor(site, link, target, anchor),
             None => Found {
                 target: Target::Section {
                     url: site.sections[section].url.clone(),
@@ -433,7 +440,7 @@ fn resolve_wiki(site: &Site, index: &LinkIndex<'_>, from: usize, link: &LinkRef)
         None => (link.dest.trim(), None),
     };
     if name.is_empty() {
-        return match with_anchor(site, from, link, from, anchor) {
+        return match with_anchor(site, link, from, anchor) {
             Found {
                 target: Target::Page {
                     anchor: Some(a), ..
@@ -478,9 +485,6 @@ fn resolve_wiki(site: &Site, index: &LinkIndex<'_>, from: usize, link: &LinkRef)
         0 => Found {
             target: Target::Missing,
             diagnostic: Some(broken(
-                site,
-                from,
-                link,
                 Kind::BrokenLink,
                 format!(
                     "`[[{}]]` matches no page (by file name, path, title or alias)",
@@ -488,7 +492,7 @@ fn resolve_wiki(site: &Site, index: &LinkIndex<'_>, from: usize, link: &LinkRef)
                 ),
             )),
         },
-        1 => with_anchor(site, from, link, candidates[0], anchor),
+        1 => with_anchor(site, link, candidates[0], anchor),
         _ => {
             // The shortest path wins; the others are named in a warning.
             let mut sorted = candidates;
@@ -497,15 +501,12 @@ fn resolve_wiki(site: &Site, index: &LinkIndex<'_>, from: usize, link: &LinkRef)
                 (pa.len(), pa).cmp(&(pb.len(), pb))
             });
             let chosen = sorted[0];
-            let mut found = with_anchor(site, from, link, chosen, anchor);
+            let mut found = with_anchor(site, link, chosen, anchor);
             let names: Vec<&str> = sorted
                 .iter()
                 .map(|&p| site.pages[p].source.as_str())
                 .collect();
-            let warning = broken(
-                site,
-                from,
-                link,
+            let mut warning = broken(
                 Kind::AmbiguousLink,
                 format!(
                     "`[[{}]]` matches {} pages ({}); it links to the one with the shortest path, `{}`",
@@ -514,8 +515,9 @@ fn resolve_wiki(site: &Site, index: &LinkIndex<'_>, from: usize, link: &LinkRef)
                     names.join(", "),
                     names[0]
                 ),
-            )
-            .with_help("write the path, e.g. `[[folder/name]]`, to choose another");
+            );
+            warning.help =
+                Some("write the path, e.g. `[[folder/name]]`, to choose another".to_owned());
             found.diagnostic = Some(found.diagnostic.unwrap_or(warning));
             found
         }
