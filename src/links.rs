@@ -331,6 +331,22 @@ fn with_anchor(site: &Site, link: &LinkRef, target: usize, anchor: Option<&str>)
     }
 }
 
+/// `#anchor` (or `[[#anchor]]`) on the linking page itself.
+fn own_anchor(site: &Site, link: &LinkRef, from: usize, anchor: &str) -> Found {
+    match with_anchor(site, link, from, Some(anchor)) {
+        Found {
+            target: Target::Page {
+                anchor: Some(a), ..
+            },
+            diagnostic,
+        } => Found {
+            target: Target::OwnAnchor(a),
+            diagnostic,
+        },
+        other => other,
+    }
+}
+
 fn resolve_relative(site: &Site, index: &LinkIndex<'_>, from: usize, link: &LinkRef) -> Found {
     let dest = link.dest.trim();
     if dest.is_empty() || dest.starts_with('/') || dest.starts_with("//") || has_scheme(dest) {
@@ -346,19 +362,7 @@ fn resolve_relative(site: &Site, index: &LinkIndex<'_>, from: usize, link: &Link
     let path = path.split('?').next().unwrap_or(path);
     if path.is_empty() {
         // `#heading` on this page.
-        let anchor = anchor.unwrap_or("");
-        return match with_anchor(site, link, from, Some(anchor)) {
-            Found {
-                target: Target::Page {
-                    anchor: Some(a), ..
-                },
-                diagnostic,
-            } => Found {
-                target: Target::OwnAnchor(a),
-                diagnostic,
-            },
-            other => other,
-        };
+        return own_anchor(site, link, from, anchor.unwrap_or(""));
     }
     let decoded = percent_decode_str(path).decode_utf8_lossy();
     let page = &site.pages[from];
@@ -440,18 +444,7 @@ fn resolve_wiki(site: &Site, index: &LinkIndex<'_>, from: usize, link: &LinkRef)
         None => (link.dest.trim(), None),
     };
     if name.is_empty() {
-        return match with_anchor(site, link, from, anchor) {
-            Found {
-                target: Target::Page {
-                    anchor: Some(a), ..
-                },
-                diagnostic,
-            } => Found {
-                target: Target::OwnAnchor(a),
-                diagnostic,
-            },
-            other => other,
-        };
+        return own_anchor(site, link, from, anchor.unwrap_or(""));
     }
     let page = &site.pages[from];
     let from_dir = page.rel.rsplit_once('/').map_or("", |(d, _)| d);
