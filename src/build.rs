@@ -3,6 +3,7 @@
 //! run a whole build without touching the output folder.
 
 use crate::config::{BuildOptions, CONFIG_FILE, Config};
+use crate::contributors::{self, CONTRIBUTORS_FILE, Directory};
 use crate::diagnostic::{self, Diagnostic, Kind};
 use crate::manifest::{self, MANIFEST};
 use crate::render::{self, Output};
@@ -57,6 +58,11 @@ pub fn build(options: &BuildOptions) -> Built {
         config.relative_urls = relative;
     }
     let templates = std::mem::take(&mut sources.templates);
+    let (directory, more) = match sources.contributors.take() {
+        Some(text) => Directory::parse(&text, CONTRIBUTORS_FILE),
+        None => (Directory::default(), Vec::new()),
+    };
+    diagnostics.extend(more);
     let (site, more) = resolve::resolve(sources, config, options);
     diagnostics.extend(more);
     clock.lap("resolve");
@@ -65,10 +71,17 @@ pub fn build(options: &BuildOptions) -> Built {
         let own_pages = site.pages.iter().filter(|p| !p.is_index).count();
         bar.set_length((own_pages + site.sections.len()) as u64);
     }
+    let people = contributors::gather(&site, directory);
     let (graph, more) = links::link(&site);
     diagnostics.extend(more);
     clock.lap("links");
-    let (rendered, more) = render::render(&site, &graph, &templates, options.progress.as_ref());
+    let (rendered, more) = render::render(
+        &site,
+        &graph,
+        &people,
+        &templates,
+        options.progress.as_ref(),
+    );
     // Two pages at one URL were reported by resolve; their outputs collide
     // again in render, which need not say so twice.
     let reported: std::collections::HashSet<String> = diagnostics
@@ -82,7 +95,7 @@ pub fn build(options: &BuildOptions) -> Built {
 
     clock.lap("render");
     let mut files = rendered.files;
-    let manifest = manifest::manifest(&site, &graph, &rendered.page_hashes);
+    let manifest = manifest::manifest(&site, &graph, &people, &rendered.page_hashes);
     let manifest_output = Output {
         path: MANIFEST.to_owned(),
         bytes: manifest::to_json(&manifest),

@@ -26,6 +26,7 @@ pub enum Severity {
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
     Config,
+    Contributors,
     FrontMatter,
     Encoding,
     Io,

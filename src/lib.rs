@@ -14,6 +14,7 @@
 pub mod build;
 pub mod cli;
 pub mod config;
+pub mod contributors;
 pub mod diagnostic;
 pub mod emit;
 pub mod frontmatter;

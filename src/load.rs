@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use rayon::prelude::*;
 
 use crate::config::{BuildOptions, CONFIG_FILE};
+use crate::contributors::CONTRIBUTORS_FILE;
 use crate::diagnostic::{Diagnostic, Kind};
 
 /// A text file of the site (a page or a template).
@@ -41,6 +42,8 @@ pub struct BinaryFile {
 pub struct Sources {
     /// The text of `cairn.toml`, if there is one.
     pub config: Option<String>,
+    /// The text of `contributors.yaml`, if there is one.
+    pub contributors: Option<String>,
     /// Markdown pages under the content folder, sorted by path.
     pub pages: Vec<TextFile>,
     /// Other files under the content folder, sorted by path.
@@ -61,17 +64,12 @@ pub fn is_markdown(path: &str) -> bool {
 /// missing content folder is an error.
 pub fn load(options: &BuildOptions) -> (Sources, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
-    let mut sources = Sources::default();
 
-    let config_path = options.root.join(CONFIG_FILE);
-    match std::fs::read(&config_path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => sources.config = Some(text),
-            Err(err) => diagnostics.push(invalid_utf8(CONFIG_FILE, err)),
-        },
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
-        Err(err) => diagnostics.push(io_error(CONFIG_FILE, &err)),
-    }
+    let mut sources = Sources {
+        config: read_optional(options, CONFIG_FILE, &mut diagnostics),
+        contributors: read_optional(options, CONTRIBUTORS_FILE, &mut diagnostics),
+        ..Sources::default()
+    };
 
     if !options.content.is_dir() {
         let shown = options.display_path(&options.content);
@@ -104,6 +102,28 @@ pub fn load(options: &BuildOptions) -> (Sources, Vec<Diagnostic>) {
         sources.templates = read_texts(options, files, &mut diagnostics);
     }
     (sources, diagnostics)
+}
+
+/// Reads the optional text file `name` at the site root.
+fn read_optional(
+    options: &BuildOptions,
+    name: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<String> {
+    match std::fs::read(options.root.join(name)) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => Some(text),
+            Err(err) => {
+                diagnostics.push(invalid_utf8(name, err));
+                None
+            }
+        },
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
+        Err(err) => {
+            diagnostics.push(io_error(name, &err));
+            None
+        }
+    }
 }
 
 /// Folders that are never content even when the content folder is the site

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use crate::contributors::People;
 use crate::links::LinkGraph;
 use crate::site::Site;
 
@@ -41,6 +42,7 @@ pub const GENERATOR: &str = concat!("cairn ", env!("CARGO_PKG_VERSION"));
 pub fn manifest<'a>(
     site: &'a Site,
     graph: &LinkGraph,
+    people: &People,
     page_hashes: &[Option<blake3::Hash>],
 ) -> Manifest<'a> {
     let mut pages: Vec<ManifestPage<'a>> = site
@@ -58,8 +60,14 @@ pub fn manifest<'a>(
                 .map(|h| h.to_hex().to_string())
                 .unwrap_or_default(),
             title: &page.title,
-            authors: ids(&page.front.authors),
-            contributors: ids(&page.front.contributors),
+            authors: people.page_authors[i]
+                .iter()
+                .map(|&c| people.contributors[c].id.clone())
+                .collect(),
+            contributors: people.page_contributors[i]
+                .iter()
+                .map(|(c, _)| people.contributors[*c].id.clone())
+                .collect(),
             date: page.front.date.map(|d| d.to_string()),
             updated: page.front.updated.map(|d| d.to_string()),
             license: page
@@ -91,18 +99,6 @@ fn backlinks(site: &Site, graph: &LinkGraph, i: usize) -> Vec<String> {
     urls.sort_unstable();
     urls.dedup();
     urls
-}
-
-/// Contributor ids of a list of people, in order, without repeats.
-fn ids(people: &[crate::frontmatter::Person]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::with_capacity(people.len());
-    for p in people {
-        let id = crate::slug::slugify(&p.name);
-        if !out.contains(&id) {
-            out.push(id);
-        }
-    }
-    out
 }
 
 /// The manifest as pretty JSON with a final newline.

@@ -14,6 +14,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::config::Config;
+use crate::contributors::People;
 use crate::diagnostic::{Diagnostic, Kind};
 use crate::links::{LinkGraph, Target, target_url};
 use crate::load::TextFile;
@@ -49,6 +50,14 @@ const THEME_TEMPLATES: &[(&str, &str)] = &[
     (
         "partials/listing.html",
         include_str!("../themes/default/templates/partials/listing.html"),
+    ),
+    (
+        "contributors.html",
+        include_str!("../themes/default/templates/contributors.html"),
+    ),
+    (
+        "contributor.html",
+        include_str!("../themes/default/templates/contributor.html"),
     ),
     (
         "partials/backlinks.html",
@@ -89,6 +98,7 @@ pub struct Rendered {
 pub fn render(
     site: &Site,
     graph: &LinkGraph,
+    people: &People,
     templates: &[TextFile],
     progress: Option<&indicatif::ProgressBar>,
 ) -> (Rendered, Vec<Diagnostic>) {
@@ -121,6 +131,7 @@ pub fn render(
         env: &env,
         globals: &globals,
         graph,
+        people,
         base_path: site.config.base_path(),
         templates,
     };
@@ -163,6 +174,15 @@ pub fn render(
         }
     }
 
+    let (pages, more) = contributor_pages(&shared);
+    rendered.files.extend(pages);
+    diagnostics.extend(more);
+    rendered.files.push(Output {
+        path: crate::contributors::JSON_FILE.to_owned(),
+        bytes: crate::contributors::to_json(site, people),
+        origin: crate::contributors::JSON_FILE.to_owned(),
+    });
+
     let (redirects, more) = redirects(&shared);
     rendered.files.extend(redirects);
     diagnostics.extend(more);
@@ -172,6 +192,8 @@ pub fn render(
         nav: &globals.nav,
         page: None,
         section: None,
+        contributor: None,
+        contributors: None,
         current_url: "/404.html",
         absolute_urls: true,
     };
@@ -203,6 +225,186 @@ pub fn render(
     rendered.files.sort_by(|a, b| a.path.cmp(&b.path));
     diagnostics.extend(collisions(&rendered.files));
     (rendered, dedup(diagnostics))
+}
+
+#[derive(Serialize)]
+struct ContributorSummary<'a> {
+    id: &'a str,
+    name: &'a str,
+    url: String,
+    authored: usize,
+    contributed: usize,
+    first: Option<String>,
+    last: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ContributedPage<'a> {
+    title: &'a str,
+    url: &'a str,
+    date: Option<String>,
+    roles: &'a [String],
+}
+
+#[derive(Serialize)]
+struct TagCount<'a> {
+    tag: &'a str,
+    pages: usize,
+}
+
+#[derive(Serialize)]
+struct ContributorContext<'a> {
+    id: &'a str,
+    name: &'a str,
+    url: String,
+    homepage: Option<&'a str>,
+    bio: Option<&'a str>,
+    avatar: Option<&'a str>,
+    first: Option<String>,
+    last: Option<String>,
+    authored: Vec<ContributedPage<'a>>,
+    contributed: Vec<ContributedPage<'a>>,
+    coauthors: Vec<PersonContext<'a>>,
+    tags: Vec<TagCount<'a>>,
+}
+
+/// `/contributors/` and `/contributors/<id>/`.
+fn contributor_pages(shared: &Shared<'_>) -> (Vec<Output>, Vec<Diagnostic>) {
+    let (site, people) = (shared.site, shared.people);
+    let mut outputs = Vec::new();
+    let mut diagnostics = Vec::new();
+    let mut everyone: Vec<ContributorSummary<'_>> = people
+        .contributors
+        .iter()
+        .map(|c| ContributorSummary {
+            id: &c.id,
+            name: &c.name,
+            url: People::url(&c.id),
+            authored: c.authored.len(),
+            contributed: c.contributed.len(),
+            first: c.first.map(|d| d.to_string()),
+            last: c.last.map(|d| d.to_string()),
+        })
+        .collect();
+    everyone.sort_by(|a, b| (a.name.to_lowercase(), a.id).cmp(&(b.name.to_lowercase(), b.id)));
+    let page_of = |p: usize, roles: &'static [String]| {
+        let page = &site.pages[p];
+        ContributedPage {
+            title: &page.title,
+            url: &page.url,
+            date: page.front.date.map(|d| d.to_string()),
+            roles,
+        }
+    };
+    let results: Vec<Result<Output, Diagnostic>> = people
+        .contributors
+        .par_iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let profile = c.profile.map(|p| &people.directory.profiles[p]);
+            let mut coauthors: BTreeMap<usize, usize> = BTreeMap::new();
+            let mut tags: BTreeMap<&str, usize> = BTreeMap::new();
+            for &p in &c.authored {
+                for &other in &people.page_authors[p] {
+                    if other != i {
+                        *coauthors.entry(other).or_default() += 1;
+                    }
+                }
+            }
+            for p in c
+                .authored
+                .iter()
+                .chain(c.contributed.iter().map(|(p, _)| p))
+            {
+                for tag in &site.pages[*p].front.tags {
+                    *tags.entry(tag.as_str()).or_default() += 1;
+                }
+            }
+            let mut tags: Vec<TagCount<'_>> = tags
+                .into_iter()
+                .map(|(tag, pages)| TagCount { tag, pages })
+                .collect();
+            tags.sort_by(|a, b| b.pages.cmp(&a.pages).then(a.tag.cmp(b.tag)));
+            let url = People::url(&c.id);
+            let context = ContributorContext {
+                id: &c.id,
+                name: &c.name,
+                url: url.clone(),
+                homepage: profile
+                    .and_then(|p| p.url.as_deref())
+                    .filter(|u| is_web_url(u)),
+                bio: profile.and_then(|p| p.bio.as_deref()),
+                avatar: profile
+                    .and_then(|p| p.avatar.as_deref())
+                    .filter(|u| is_web_url(u) || !u.contains(':')),
+                first: c.first.map(|d| d.to_string()),
+                last: c.last.map(|d| d.to_string()),
+                authored: c.authored.iter().map(|&p| page_of(p, &[])).collect(),
+                contributed: c
+                    .contributed
+                    .iter()
+                    .map(|(p, roles)| ContributedPage {
+                        roles,
+                        ..page_of(*p, &[])
+                    })
+                    .collect(),
+                coauthors: coauthors
+                    .into_keys()
+                    .map(|o| person(people, o, &[]))
+                    .collect(),
+                tags,
+            };
+            let html = render_template(
+                shared.env,
+                "contributor.html",
+                &Context {
+                    site: &shared.globals.site,
+                    nav: &shared.globals.nav,
+                    page: None,
+                    section: None,
+                    contributor: Some(context),
+                    contributors: None,
+                    current_url: &url,
+                    absolute_urls: false,
+                },
+            )
+            .map_err(|e| template_error(&e, shared.templates))?;
+            Ok(Output {
+                path: output_path(&url),
+                bytes: html.into_bytes(),
+                origin: crate::contributors::CONTRIBUTORS_FILE.to_owned(),
+            })
+        })
+        .collect();
+    for result in results {
+        match result {
+            Ok(o) => outputs.push(o),
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    let index = render_template(
+        shared.env,
+        "contributors.html",
+        &Context {
+            site: &shared.globals.site,
+            nav: &shared.globals.nav,
+            page: None,
+            section: None,
+            contributor: None,
+            contributors: Some(everyone),
+            current_url: "/contributors/",
+            absolute_urls: false,
+        },
+    );
+    match index {
+        Ok(html) => outputs.push(Output {
+            path: "contributors/index.html".to_owned(),
+            bytes: html.into_bytes(),
+            origin: crate::contributors::CONTRIBUTORS_FILE.to_owned(),
+        }),
+        Err(e) => diagnostics.push(template_error(&e, shared.templates)),
+    }
+    (outputs, diagnostics)
 }
 
 /// Redirect pages: every `aliases` entry that starts with `/` (an old URL)
@@ -398,6 +600,10 @@ struct Context<'a> {
     nav: &'a [Link],
     page: Option<PageContext<'a>>,
     section: Option<SectionContext<'a>>,
+    /// On a contributor's page.
+    contributor: Option<ContributorContext<'a>>,
+    /// On the list of contributors.
+    contributors: Option<Vec<ContributorSummary<'a>>>,
     /// The URL of the page being rendered, for `url()`.
     current_url: &'a str,
     /// Links from this page must not be relative (the 404 page is served
@@ -412,6 +618,7 @@ struct Shared<'a> {
     env: &'a Environment<'static>,
     globals: &'a Globals<'a>,
     graph: &'a LinkGraph,
+    people: &'a People,
     base_path: String,
     /// The site's own templates, to locate template errors in.
     templates: &'a [TextFile],
@@ -449,11 +656,14 @@ struct Link {
 
 #[derive(Serialize)]
 struct PersonContext<'a> {
-    id: String,
+    id: &'a str,
     name: &'a str,
-    email: Option<&'a str>,
-    url: Option<&'a str>,
-    role: Option<&'a str>,
+    /// The person's page in the archive.
+    url: String,
+    /// Their own website, from `contributors.yaml`.
+    homepage: Option<&'a str>,
+    /// Roles on this page (reviewer, editor, …).
+    roles: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -517,16 +727,18 @@ struct SectionSummary<'a> {
     pages: usize,
 }
 
-fn people<'a>(list: &'a [crate::frontmatter::Person]) -> Vec<PersonContext<'a>> {
-    list.iter()
-        .map(|p| PersonContext {
-            id: crate::slug::slugify(&p.name),
-            name: &p.name,
-            email: p.email.as_deref(),
-            url: p.url.as_deref(),
-            role: p.role.as_deref(),
-        })
-        .collect()
+fn person<'a>(people: &'a People, c: usize, roles: &'a [String]) -> PersonContext<'a> {
+    let contributor = &people.contributors[c];
+    PersonContext {
+        id: &contributor.id,
+        name: &contributor.name,
+        url: People::url(&contributor.id),
+        homepage: contributor
+            .profile
+            .and_then(|p| people.directory.profiles[p].url.as_deref())
+            .filter(|u| is_web_url(u)),
+        roles,
+    }
 }
 
 /// Breadcrumbs of a page: the sections above it, root first.
@@ -571,8 +783,14 @@ fn page_context<'a>(shared: &Shared<'a>, p: usize) -> PageContext<'a> {
         url: &page.url,
         content: Value::from_safe_string(rendered.html),
         description: page.front.description.as_deref(),
-        authors: people(&page.front.authors),
-        contributors: people(&page.front.contributors),
+        authors: shared.people.page_authors[p]
+            .iter()
+            .map(|&c| person(shared.people, c, &[]))
+            .collect(),
+        contributors: shared.people.page_contributors[p]
+            .iter()
+            .map(|(c, roles)| person(shared.people, *c, roles))
+            .collect(),
         date: page.front.date.map(|d| d.to_string()),
         updated: page.front.updated.map(|d| d.to_string()),
         tags: &page.front.tags,
@@ -671,6 +889,8 @@ fn render_page(shared: &Shared<'_>, p: usize, page: &Page) -> Result<Output, Dia
         nav: &globals.nav,
         page: Some(page_context(shared, p)),
         section: None,
+        contributor: None,
+        contributors: None,
         current_url: &page.url,
         absolute_urls: false,
     };
@@ -761,6 +981,8 @@ fn render_section(
         nav: &globals.nav,
         page: section.index_page.map(|p| page_context(shared, p)),
         section: Some(context),
+        contributor: None,
+        contributors: None,
         current_url: &section.url,
         absolute_urls: false,
     };

@@ -12,6 +12,12 @@ fn basic_fixture_outputs_every_page_at_its_url() {
         [
             "404.html",
             "cairn-manifest.json",
+            "contributors.json",
+            "contributors/ana-lima/index.html",
+            "contributors/bo-chen/index.html",
+            "contributors/cy-park/index.html",
+            "contributors/dana-ruiz/index.html",
+            "contributors/index.html",
             "guides/advanced/deep-dive/index.html",
             "guides/advanced/index.html",
             "guides/cafe-tours/index.html",
