@@ -99,7 +99,7 @@ impl Directory {
                         file,
                         format!("contributor id `{id}` is not a slug (it is part of a URL)"),
                     )
-                    .at_offset(text, find_line(text, &id))
+                    .at_offset(text, profile_line(text, &id))
                     .with_help(format!("write it as `{}`", slugify(&id))),
                 );
                 continue;
@@ -107,7 +107,12 @@ impl Directory {
             profile.id = id;
             directory.profiles.push(profile);
         }
-        for (i, profile) in directory.profiles.iter().enumerate() {
+        // Claims are made in file order, so a clash is reported at the later
+        // profile's spelling.
+        let mut file_order: Vec<usize> = (0..directory.profiles.len()).collect();
+        file_order.sort_by_key(|&i| profile_line(text, &directory.profiles[i].id));
+        for i in file_order {
+            let profile = &directory.profiles[i];
             let mut keys = vec![key(&profile.id)];
             keys.extend(profile.name.iter().map(|n| key(n)));
             keys.extend(profile.aliases.iter().map(|a| key(a)));
@@ -128,7 +133,7 @@ impl Directory {
                                     profile.id
                                 ),
                             )
-                            .at_offset(text, find_line(text, spelled)),
+                            .at_offset(text, find_line(text, spelled, profile_line(text, &profile.id))),
                         );
                     }
                     Some(_) => {}
@@ -171,14 +176,32 @@ impl Directory {
     }
 }
 
-/// The byte offset of the first line of `text` holding `needle`, for
-/// locating problems found after parsing.
-fn find_line(text: &str, needle: &str) -> usize {
+/// The byte offset of the first line of `text` holding `needle` (ignoring
+/// case) at or after byte `from`, for locating problems found after parsing.
+fn find_line(text: &str, needle: &str, from: usize) -> usize {
     let lower = text.to_lowercase();
-    match lower.find(&needle.to_lowercase()) {
-        Some(at) if lower.len() == text.len() => text[..at].rfind('\n').map_or(0, |i| i + 1),
-        _ => 0,
+    if lower.len() != text.len() {
+        return from;
     }
+    match lower
+        .get(from..)
+        .and_then(|rest| rest.find(&needle.to_lowercase()))
+    {
+        Some(at) => text[..from + at].rfind('\n').map_or(0, |i| i + 1),
+        None => from,
+    }
+}
+
+/// The byte offset of the line where the profile `id` starts.
+fn profile_line(text: &str, id: &str) -> usize {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if line.starts_with(id) && line[id.len()..].trim_start().starts_with(':') {
+            return offset;
+        }
+        offset += line.len();
+    }
+    0
 }
 
 /// One person of the archive and what they did.
@@ -421,7 +444,7 @@ mod tests {
             "{}",
             diags[0].message
         );
-        assert_eq!(diags[0].line, 3);
+        assert_eq!(diags[0].line, 6);
     }
 
     #[test]

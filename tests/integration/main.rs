@@ -5,4 +5,5 @@ mod build;
 mod cli;
 mod hostile;
 mod links;
+mod people;
 mod support;
