@@ -17,6 +17,7 @@ pub mod config;
 pub mod contributors;
 pub mod diagnostic;
 pub mod emit;
+pub mod feed;
 pub mod frontmatter;
 pub mod highlight;
 pub mod links;

@@ -296,7 +296,7 @@ fn contributor_pages(shared: &Shared<'_>) -> (Vec<Output>, Vec<Diagnostic>) {
             roles,
         }
     };
-    let results: Vec<Result<Output, Diagnostic>> = people
+    let results: Vec<Result<[Output; 2], Diagnostic>> = people
         .contributors
         .par_iter()
         .enumerate()
@@ -369,16 +369,26 @@ fn contributor_pages(shared: &Shared<'_>) -> (Vec<Output>, Vec<Diagnostic>) {
                 },
             )
             .map_err(|e| template_error(&e, shared.templates))?;
-            Ok(Output {
-                path: output_path(&url),
-                bytes: html.into_bytes(),
-                origin: crate::contributors::CONTRIBUTORS_FILE.to_owned(),
-            })
+            let feed_url = format!("{url}atom.xml");
+            let feed =
+                crate::feed::contributor_feed(site, people, c, &|to| shared.href(&feed_url, to));
+            Ok([
+                Output {
+                    path: output_path(&url),
+                    bytes: html.into_bytes(),
+                    origin: crate::contributors::CONTRIBUTORS_FILE.to_owned(),
+                },
+                Output {
+                    path: feed_url.trim_start_matches('/').to_owned(),
+                    bytes: feed.into_bytes(),
+                    origin: crate::contributors::CONTRIBUTORS_FILE.to_owned(),
+                },
+            ])
         })
         .collect();
     for result in results {
         match result {
-            Ok(o) => outputs.push(o),
+            Ok(files) => outputs.extend(files),
             Err(d) => diagnostics.push(d),
         }
     }

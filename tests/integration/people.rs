@@ -159,3 +159,25 @@ fn a_bad_contributors_file_is_located() {
             .any(|d| d.is_error() && d.message.contains("not a slug"))
     );
 }
+
+#[test]
+fn each_contributor_has_an_atom_feed_of_their_pages_newest_first() {
+    let built = build_ok(&BuildOptions::new(fixture("people")));
+    let feed = text(&built, "contributors/erin-gray/atom.xml");
+    assert!(feed.starts_with(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">"
+    ));
+    assert!(feed.contains("<updated>2025-02-02T00:00:00Z</updated>"));
+    let titles: Vec<&str> = feed
+        .match_indices("<title>")
+        .skip(1)
+        .map(|(i, _)| &feed[i + 7..i + 7 + feed[i + 7..].find('<').unwrap()])
+        .collect();
+    assert_eq!(titles, ["Page D", "Page B", "Page A"]);
+    assert_eq!(
+        feed.matches("<entry>").count(),
+        feed.matches("</entry>").count()
+    );
+    let page = text(&built, "contributors/erin-gray/index.html");
+    assert!(page.contains(r#"<link rel="alternate" type="application/atom+xml" title="Erin Gray" href="/contributors/erin-gray/atom.xml">"#), "{page}");
+}
