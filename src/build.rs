@@ -63,7 +63,15 @@ pub fn build(options: &BuildOptions) -> Built {
         None => (Directory::default(), Vec::new()),
     };
     diagnostics.extend(more);
-    let (site, more) = resolve::resolve(sources, config, options);
+    let history = if config.provenance.git {
+        let (history, more) = load::git_history(options);
+        diagnostics.extend(more);
+        clock.lap("git");
+        history
+    } else {
+        crate::git::History::new()
+    };
+    let (site, more) = resolve::resolve(sources, config, &history, options);
     diagnostics.extend(more);
     clock.lap("resolve");
     if let Some(bar) = &options.progress {

@@ -32,6 +32,7 @@ pub struct Config {
     /// from `file://`.
     pub relative_urls: bool,
     pub markdown: MarkdownConfig,
+    pub provenance: ProvenanceConfig,
     /// Free values handed to templates as `config.extra`.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -46,9 +47,19 @@ impl Default for Config {
             license: None,
             relative_urls: false,
             markdown: MarkdownConfig::default(),
+            provenance: ProvenanceConfig::default(),
             extra: serde_json::Map::new(),
         }
     }
+}
+
+/// `[provenance]` in `cairn.toml`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProvenanceConfig {
+    /// Read the git history: commit authors become contributors (role
+    /// `commit`) and give dates where front matter has none.
+    pub git: bool,
 }
 
 /// `[markdown]` in `cairn.toml`.

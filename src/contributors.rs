@@ -263,7 +263,7 @@ pub fn gather(site: &Site, directory: Directory) -> People {
             }
         }
         let mut helpers: Vec<Helper> = Vec::new();
-        for person in &page.front.contributors {
+        for person in page.front.contributors.iter().chain(&page.commit_authors) {
             let (id, name, profile) = directory.identify(person);
             if authors.contains(&id) {
                 continue;

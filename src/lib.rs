@@ -19,6 +19,7 @@ pub mod diagnostic;
 pub mod emit;
 pub mod feed;
 pub mod frontmatter;
+pub mod git;
 pub mod highlight;
 pub mod links;
 pub mod load;

@@ -104,6 +104,11 @@ pub fn load(options: &BuildOptions) -> (Sources, Vec<Diagnostic>) {
     (sources, diagnostics)
 }
 
+/// The git history of the content folder, for `[provenance] git = true`.
+pub fn git_history(options: &BuildOptions) -> (crate::git::History, Vec<Diagnostic>) {
+    crate::git::history(&options.content, &options.display_path(&options.content))
+}
+
 /// Reads the optional text file `name` at the site root.
 fn read_optional(
     options: &BuildOptions,

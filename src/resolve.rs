@@ -11,7 +11,8 @@ use rayon::prelude::*;
 
 use crate::config::{BuildOptions, Config, MarkdownConfig};
 use crate::diagnostic::{Diagnostic, Kind};
-use crate::frontmatter;
+use crate::frontmatter::{self, Person};
+use crate::git::History;
 use crate::load::{BinaryFile, Sources, TextFile};
 use crate::site::{Asset, Page, Section, Site};
 use crate::slug::slugify;
@@ -24,6 +25,7 @@ pub const INDEX_NAMES: [&str; 3] = ["_index.md", "index.md", "readme.md"];
 pub fn resolve(
     sources: Sources,
     config: Config,
+    history: &History,
     options: &BuildOptions,
 ) -> (Site, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
@@ -37,7 +39,23 @@ pub fn resolve(
     for result in parsed {
         match result {
             Ok(page) if page.front.draft && !options.drafts => {}
-            Ok(page) => pages.push(page),
+            Ok(mut page) => {
+                if let Some(file) = history.get(&page.rel) {
+                    page.front.date = page.front.date.or(file.created);
+                    page.front.updated = page.front.updated.or(file.updated);
+                    page.commit_authors = file
+                        .authors
+                        .iter()
+                        .map(|(name, email)| Person {
+                            name: name.clone(),
+                            email: Some(email.clone()),
+                            url: None,
+                            role: Some("commit".to_owned()),
+                        })
+                        .collect();
+                }
+                pages.push(page);
+            }
             Err(d) => diagnostics.push(d),
         }
     }
@@ -96,6 +114,7 @@ fn parse_page(file: TextFile, markdown: &MarkdownConfig) -> Result<Page, Diagnos
         is_index: false,
         headings: scan.headings,
         links: scan.links,
+        commit_authors: Vec::new(),
         text: file.text,
     })
 }

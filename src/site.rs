@@ -48,6 +48,9 @@ pub struct Page {
     pub headings: Vec<crate::markdown::Heading>,
     /// The page's links as written, in document order.
     pub links: Vec<crate::markdown::LinkRef>,
+    /// Authors of the commits that touched the page (with
+    /// `[provenance] git = true`), oldest first.
+    pub commit_authors: Vec<crate::frontmatter::Person>,
 }
 
 impl Page {

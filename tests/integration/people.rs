@@ -181,3 +181,153 @@ fn each_contributor_has_an_atom_feed_of_their_pages_newest_first() {
     let page = text(&built, "contributors/erin-gray/index.html");
     assert!(page.contains(r#"<link rel="alternate" type="application/atom+xml" title="Erin Gray" href="/contributors/erin-gray/atom.xml">"#), "{page}");
 }
+
+/// Runs git in `dir` as `who` (name, email) at `date`.
+fn git(dir: &std::path::Path, who: (&str, &str), date: &str, args: &[&str]) {
+    let status = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", who.0)
+        .env("GIT_AUTHOR_EMAIL", who.1)
+        .env("GIT_COMMITTER_NAME", who.0)
+        .env("GIT_COMMITTER_EMAIL", who.1)
+        .env("GIT_AUTHOR_DATE", date)
+        .env("GIT_COMMITTER_DATE", date)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", dir.join(".no-global-config"))
+        .status()
+        .expect("git runs");
+    assert!(status.success(), "git {args:?}");
+}
+
+#[test]
+fn git_history_gives_commit_authors_and_dates_following_renames() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let ana = ("Ana Lima", "ana@example.org");
+    let bo = ("Bo", "Bo.Chen@Example.org");
+    write(
+        root,
+        "cairn.toml",
+        "title = \"Git\"\n[provenance]\ngit = true\n",
+    );
+    write(
+        root,
+        "contributors.yaml",
+        "bo-chen:\n  name: Bo Chen\n  aliases: [bo.chen@example.org]\n",
+    );
+    write(
+        root,
+        "content/draft-name.md",
+        "# Travel notes\n\nFirst words.\n",
+    );
+    write(
+        root,
+        "content/dated.md",
+        "---\ntitle: Dated\nauthors: [Ana Lima]\ndate: 2020-05-05\n---\nText.\n",
+    );
+    git(root, ana, "2024-01-01T10:00:00Z", &["init", "-q"]);
+    git(root, ana, "2024-01-01T10:00:00Z", &["add", "."]);
+    git(
+        root,
+        ana,
+        "2024-01-01T10:00:00Z",
+        &["commit", "-q", "-m", "first"],
+    );
+    write(
+        root,
+        "content/draft-name.md",
+        "# Travel notes\n\nFirst words.\n\nMore words from Bo.\n",
+    );
+    write(
+        root,
+        "content/dated.md",
+        "---\ntitle: Dated\nauthors: [Ana Lima]\ndate: 2020-05-05\n---\nText, edited.\n",
+    );
+    git(
+        root,
+        bo,
+        "2024-02-01T10:00:00Z",
+        &["commit", "-q", "-am", "edit"],
+    );
+    git(
+        root,
+        ana,
+        "2024-03-01T10:00:00Z",
+        &["mv", "content/draft-name.md", "content/travel.md"],
+    );
+    git(
+        root,
+        ana,
+        "2024-03-01T10:00:00Z",
+        &["commit", "-q", "-m", "rename"],
+    );
+
+    let built = build_ok(&BuildOptions::new(root));
+    assert!(built.diagnostics.is_empty(), "{:#?}", built.diagnostics);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(built.file("cairn-manifest.json").unwrap()).unwrap();
+    let travel = manifest["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["source"] == "content/travel.md")
+        .unwrap();
+    assert_eq!(
+        travel["date"], "2024-01-01",
+        "created: the first commit, before the rename"
+    );
+    assert_eq!(travel["updated"], "2024-03-01");
+    assert_eq!(travel["authors"], json!([]));
+    assert_eq!(travel["contributors"], json!(["ana-lima", "bo-chen"]));
+    let dated = manifest["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["source"] == "content/dated.md")
+        .unwrap();
+    assert_eq!(dated["date"], "2020-05-05", "front matter wins");
+    assert_eq!(dated["updated"], "2024-02-01");
+    assert_eq!(dated["authors"], json!(["ana-lima"]));
+    assert_eq!(
+        dated["contributors"],
+        json!(["bo-chen"]),
+        "an author is not also a commit contributor"
+    );
+    let list: serde_json::Value =
+        serde_json::from_slice(built.file("contributors.json").unwrap()).unwrap();
+    let bo = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "bo-chen")
+        .unwrap();
+    assert_eq!(
+        bo["name"], "Bo Chen",
+        "the email maps the committer to the profile"
+    );
+    assert_eq!(
+        bo["roles"],
+        json!({"/dated/": ["commit"], "/travel/": ["commit"]})
+    );
+}
+
+#[test]
+fn git_provenance_outside_a_repository_is_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "cairn.toml", "[provenance]\ngit = true\n");
+    write(
+        dir.path(),
+        "content/a.md",
+        "---\ndate: 2024-01-01\n---\n# A\n",
+    );
+    let built = build(dir.path());
+    assert!(!built.has_errors());
+    assert_eq!(built.warnings(), 1, "{:#?}", built.diagnostics);
+    assert!(
+        built.diagnostics[0]
+            .message
+            .contains("not in a git repository")
+    );
+}
