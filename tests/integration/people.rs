@@ -331,3 +331,20 @@ fn git_provenance_outside_a_repository_is_a_warning() {
             .contains("not in a git repository")
     );
 }
+
+#[test]
+fn contributor_page_and_index_snapshots() {
+    let built = build_ok(&BuildOptions::new(fixture("people")));
+    insta::assert_snapshot!(
+        "contributor_erin_gray",
+        text(&built, "contributors/erin-gray/index.html")
+    );
+    insta::assert_snapshot!(
+        "contributor_kai_sato",
+        text(&built, "contributors/kai-sato/index.html")
+    );
+    insta::assert_snapshot!(
+        "contributors_index",
+        text(&built, "contributors/index.html")
+    );
+}
