@@ -348,3 +348,42 @@ fn contributor_page_and_index_snapshots() {
         text(&built, "contributors/index.html")
     );
 }
+
+#[test]
+fn git_provenance_in_a_shallow_clone_is_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let origin = dir.path().join("origin");
+    let who = ("Ana Lima", "ana@example.org");
+    write(&origin, "cairn.toml", "[provenance]\ngit = true\n");
+    write(&origin, "content/a.md", "# A\n");
+    git(&origin, who, "2024-01-01T10:00:00Z", &["init", "-q"]);
+    git(&origin, who, "2024-01-01T10:00:00Z", &["add", "."]);
+    git(
+        &origin,
+        who,
+        "2024-01-01T10:00:00Z",
+        &["commit", "-q", "-m", "one"],
+    );
+    write(&origin, "content/a.md", "# A\n\nMore.\n");
+    git(
+        &origin,
+        who,
+        "2024-02-01T10:00:00Z",
+        &["commit", "-q", "-am", "two"],
+    );
+    let url = format!("file://{}", origin.display());
+    git(
+        dir.path(),
+        who,
+        "2024-02-01T10:00:00Z",
+        &["clone", "-q", "--depth", "1", &url, "shallow"],
+    );
+    let built = build(&dir.path().join("shallow"));
+    assert!(!built.has_errors());
+    assert_eq!(built.warnings(), 1, "{:#?}", built.diagnostics);
+    assert!(built.diagnostics[0].message.contains("shallow clone"));
+    // It still reads the commits it has.
+    let manifest: serde_json::Value =
+        serde_json::from_slice(built.file("cairn-manifest.json").unwrap()).unwrap();
+    assert_eq!(manifest["pages"][0]["updated"], "2024-02-01");
+}
