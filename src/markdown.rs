@@ -143,7 +143,7 @@ fn analyze<'a>(
         match &events[i] {
             Some(Event::Start(Tag::Heading { .. })) => {
                 let end = find_end(events, i, |e| matches!(e, TagEnd::Heading(_)));
-                let text = plain_text(&events[i + 1..end]);
+                let text = plain_text(&events[(i + 1).min(end)..end]);
                 let Some(Event::Start(Tag::Heading {
                     level,
                     id,
@@ -187,7 +187,7 @@ fn analyze<'a>(
                         CodeBlockKind::Indented => String::new(),
                     };
                     let mut code = String::new();
-                    for event in events[i + 1..end].iter().flatten() {
+                    for event in events[(i + 1).min(end)..end].iter().flatten() {
                         if let Event::Text(t) = event {
                             code.push_str(t);
                         }
@@ -237,7 +237,7 @@ fn analyze<'a>(
                 };
                 let dest = dest_url.to_string();
                 let end = find_end(events, i, |e| matches!(e, TagEnd::Link | TagEnd::Image));
-                let text = plain_text(&events[i + 1..end]);
+                let text = plain_text(&events[(i + 1).min(end)..end]);
                 if let Some((block_text, block_links)) = blocks.last_mut() {
                     block_links.push((analysis.links.len(), block_text.len()));
                 }
@@ -358,13 +358,18 @@ pub fn render(
                 events[i] = event.map(|e| with_destination(e, href));
             }
             Rewrite::Labelled { href, text } => {
-                let event = events[i].take();
-                events[i] = event.map(|e| with_destination(e, href));
-                events[i + 1..end].iter_mut().for_each(|e| *e = None);
-                if i + 1 < end {
-                    events[i + 1] = Some(Event::Text(CowStr::from(text)));
-                } else {
-                    events.insert(end, Some(Event::Text(CowStr::from(text))));
+                // Written as HTML, so the list of events keeps its length
+                // (the indices of later links stay true).
+                let mut open = String::from("<a href=\"");
+                escape_into(&mut open, &href);
+                open.push_str("\">");
+                escape_into(&mut open, &text);
+                events[i] = Some(Event::Html(CowStr::from(open)));
+                events[(i + 1).min(end)..end]
+                    .iter_mut()
+                    .for_each(|e| *e = None);
+                if end > i {
+                    events[end] = Some(Event::Html(CowStr::Borrowed("</a>")));
                 }
             }
             Rewrite::Unresolved => {
@@ -373,7 +378,9 @@ pub fn render(
                 escape_into(&mut open, &link.dest);
                 open.push_str("\">");
                 events[i] = Some(Event::Html(CowStr::from(open)));
-                events[end] = Some(Event::Html(CowStr::Borrowed("</span>")));
+                if end > i {
+                    events[end] = Some(Event::Html(CowStr::Borrowed("</span>")));
+                }
             }
             Rewrite::Html(html) => {
                 events[i] = Some(Event::Html(CowStr::from(html)));
@@ -423,13 +430,16 @@ fn with_destination(event: Event<'_>, dest: String) -> Event<'_> {
     }
 }
 
-/// The index of the end event matching the start at `start`. Headings and
-/// code blocks do not nest, so the first matching end is the one.
+/// The index of the end event matching the start at `start`. Headings,
+/// code blocks, links and images do not nest in themselves, so the first
+/// matching end is the one. pulldown-cmark closes every tag it opens, even
+/// at the end of malformed input, so an end is always found; should one not
+/// be, the start itself is returned and the caller's ranges stay empty.
 fn find_end(events: &[Option<Event<'_>>], start: usize, is_end: impl Fn(&TagEnd) -> bool) -> usize {
     events[start + 1..]
         .iter()
         .position(|e| matches!(e, Some(Event::End(end)) if is_end(end)))
-        .map_or(events.len() - 1, |p| start + 1 + p)
+        .map_or(start, |p| start + 1 + p)
 }
 
 /// The visible text of a run of inline events.
