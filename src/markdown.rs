@@ -661,6 +661,23 @@ mod tests {
     }
 
     #[test]
+    fn relabelling_keeps_every_later_link_in_place() {
+        let body = "[[a]] [[]] [](empty.md) [[b|B]] ![[c.png]] [d](d.md)\n";
+        let scan = scan(body, &MarkdownConfig::default(), false);
+        let rewrite = |n: usize, link: &LinkRef| Rewrite::Labelled {
+            href: format!("/{n}/"),
+            text: format!("{}#{n}", link.dest),
+        };
+        let html = render(body, &MarkdownConfig::default(), false, &rewrite).html;
+        for (n, link) in scan.links.iter().enumerate() {
+            assert!(
+                html.contains(&format!("<a href=\"/{n}/\">{}#{n}</a>", link.dest)),
+                "{n} in {html}"
+            );
+        }
+    }
+
+    #[test]
     fn deep_nesting_does_not_overflow() {
         let quotes = ">".repeat(50_000) + " deep\n";
         assert!(md(&quotes).contains("deep"));
