@@ -7,10 +7,10 @@ use crate::contributors::{self, CONTRIBUTORS_FILE, Directory};
 use crate::diagnostic::{self, Diagnostic, Kind};
 use crate::manifest::{self, MANIFEST};
 use crate::render::{self, Output};
-use crate::{links, load, resolve};
+use crate::{archive, links, load, resolve};
 
 /// A finished build: the output set and everything it had to say.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Built {
     /// Every output file, sorted by path.
     pub files: Vec<Output>,
@@ -18,6 +18,8 @@ pub struct Built {
     pub diagnostics: Vec<Diagnostic>,
     /// How many pages were built.
     pub pages: usize,
+    /// The archive's root hash: BLAKE3 of its `B3SUMS`.
+    pub root: blake3::Hash,
 }
 
 impl Built {
@@ -90,15 +92,28 @@ pub fn build(options: &BuildOptions) -> Built {
         &templates,
         options.progress.as_ref(),
     );
-    // Two pages at one URL were reported by resolve; their outputs collide
-    // again in render, which need not say so twice.
+    // Two pages at one URL were reported by resolve; their outputs (HTML and
+    // raw Markdown) collide again in render, which need not say so twice.
     let reported: std::collections::HashSet<String> = diagnostics
         .iter()
         .filter(|d| d.kind == Kind::DuplicateUrl)
-        .filter_map(|d| d.target.as_deref().map(render::output_path))
+        .filter_map(|d| {
+            d.target
+                .as_deref()
+                .map(|url| url.trim_start_matches('/').to_owned())
+        })
         .collect();
     diagnostics.extend(more.into_iter().filter(|d| {
-        d.kind != Kind::DuplicateUrl || !d.target.as_ref().is_some_and(|t| reported.contains(t))
+        let again = d.target.as_deref().is_some_and(|path| {
+            let folder = path.rsplit_once('/').map_or("", |(dir, _)| dir);
+            let folder = if folder.is_empty() {
+                String::new()
+            } else {
+                format!("{folder}/")
+            };
+            reported.contains(&folder)
+        });
+        d.kind != Kind::DuplicateUrl || !again
     }));
 
     clock.lap("render");
@@ -123,12 +138,14 @@ pub fn build(options: &BuildOptions) -> Built {
         Err(i) => files.insert(i, manifest_output),
     }
 
+    let root = archive::seal(&mut files);
     diagnostic::sort(&mut diagnostics);
     clock.lap("manifest");
     Built {
         files,
         diagnostics,
         pages: site.pages.len(),
+        root,
     }
 }
 

@@ -29,7 +29,7 @@ pub const USAGE: u8 = 2;
 )]
 struct Cli {
     /// The site root: the folder holding cairn.toml and content/ [default: .]
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, value_name = "DIR")]
     root: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
@@ -41,6 +41,17 @@ enum Command {
     Build(BuildArgs),
     /// Run every check a build runs, write nothing; fail on any problem
     Check(CheckArgs),
+    /// Check an archive against its B3SUMS and manifest
+    Verify {
+        /// The archive's folder [default: public/ under the root]
+        dir: Option<PathBuf>,
+        /// The root hash the archive must have (as its community published it)
+        #[arg(long, value_name = "HEX")]
+        root: Option<String>,
+        /// Print the report as JSON on stdout
+        #[arg(long)]
+        json: bool,
+    },
     /// Start a new archive in DIR (default: the current folder)
     Init {
         /// Where to create the archive
@@ -48,6 +59,8 @@ enum Command {
     },
     /// Start a new page with its front matter filled in
     New {
+        #[command(flatten)]
+        site: SiteArg,
         /// The page to create, e.g. content/guides/first-steps.md
         path: PathBuf,
         /// The page's title [default: from the file name]
@@ -56,8 +69,19 @@ enum Command {
     },
 }
 
+/// `--root`, accepted after the command too (`cairn build --root DIR`).
+/// `verify` has none: its `--root` is the root hash it checks against.
+#[derive(Debug, Args)]
+struct SiteArg {
+    /// The site root: the folder holding cairn.toml and content/ [default: .]
+    #[arg(long = "root", value_name = "DIR")]
+    root: Option<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 struct BuildArgs {
+    #[command(flatten)]
+    site: SiteArg,
     /// Where to write the archive [default: public/ under the root]
     #[arg(long, short, value_name = "DIR")]
     output: Option<PathBuf>,
@@ -77,6 +101,8 @@ struct BuildArgs {
 
 #[derive(Debug, Args)]
 struct CheckArgs {
+    #[command(flatten)]
+    site: SiteArg,
     /// The folder of Markdown pages, relative to the root [default: content]
     #[arg(long, value_name = "DIR")]
     content: Option<PathBuf>,
@@ -109,12 +135,29 @@ where
             return if err.use_stderr() { USAGE } else { OK };
         }
     };
-    let root = cli.root.unwrap_or_else(|| PathBuf::from("."));
+    let given = cli.root;
+    let root_of = |site: &SiteArg| {
+        site.root
+            .clone()
+            .or_else(|| given.clone())
+            .unwrap_or_else(|| PathBuf::from("."))
+    };
+    let root = given.clone().unwrap_or_else(|| PathBuf::from("."));
     match cli.command {
-        Command::Build(args) => run_build(&root, &args),
-        Command::Check(args) => run_check(&root, &args),
+        Command::Build(args) => run_build(&root_of(&args.site), &args),
+        Command::Check(args) => run_check(&root_of(&args.site), &args),
+        Command::Verify {
+            dir,
+            root: expected,
+            json,
+        } => run_verify(
+            &dir.unwrap_or_else(|| root.join("public")),
+            expected.as_deref(),
+            json,
+        ),
         Command::Init { dir } => finish(scaffold::init(&dir.unwrap_or_else(|| root.clone()))),
-        Command::New { path, title } => {
+        Command::New { site, path, title } => {
+            let root = root_of(&site);
             let path = if path.is_absolute() {
                 path
             } else {
@@ -246,6 +289,47 @@ fn run_check(root: &Path, args: &CheckArgs) -> u8 {
     }
 }
 
+fn run_verify(dir: &Path, expected: Option<&str>, json: bool) -> u8 {
+    let report = crate::verify::verify(dir, expected);
+    if json {
+        let mut out = std::io::stdout().lock();
+        let _ = serde_json::to_writer_pretty(&mut out, &report);
+        let _ = writeln!(out);
+    } else {
+        for (what, list) in [
+            ("missing", &report.missing),
+            ("changed", &report.changed),
+            ("extra", &report.extra),
+        ] {
+            for path in list {
+                eprintln!("{what}: {path}");
+            }
+        }
+        for problem in &report.problems {
+            eprintln!("error: {problem}");
+        }
+        if report.root_matches == Some(false) {
+            eprintln!(
+                "error: the root hash differs from --root {}",
+                expected.unwrap_or("")
+            );
+        }
+        let verdict = if report.ok() { "verified" } else { "FAILED" };
+        println!(
+            "{verdict}: {} ({} missing, {} changed, {} extra, {} other problems)",
+            dir.display(),
+            report.missing.len(),
+            report.changed.len(),
+            report.extra.len(),
+            report.problems.len()
+        );
+        if let Some(root) = &report.root {
+            println!("Root hash: {root}");
+        }
+    }
+    if report.ok() { OK } else { SITE_ERRORS }
+}
+
 fn summary(built: &Built, warnings: usize, seconds: f64, output: &Path) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(
@@ -257,6 +341,8 @@ fn summary(built: &Built, warnings: usize, seconds: f64, output: &Path) {
         output.display(),
         plural(warnings),
     );
+    // Last, alone on its line: what a community publishes for mirrors.
+    let _ = writeln!(out, "Root hash: {}", built.root.to_hex());
 }
 
 fn plural(n: usize) -> &'static str {

@@ -11,6 +11,7 @@
     reason = "a Diagnostic is the error of every stage: errors are rare and never on a hot path"
 )]
 
+pub mod archive;
 pub mod build;
 pub mod cli;
 pub mod config;
@@ -30,6 +31,7 @@ pub mod resolve;
 pub mod scaffold;
 pub mod site;
 pub mod slug;
+pub mod verify;
 
 pub use build::{Built, build};
 pub use config::{BuildOptions, Config};

@@ -214,6 +214,16 @@ pub fn render(
         origin: "themes/default/static/style.css".to_owned(),
     });
 
+    // Each page's source, byte for byte, beside its HTML: anyone can hash it
+    // and compare with the manifest's `source_blake3`.
+    for page in &site.pages {
+        rendered.files.push(Output {
+            path: format!("{}index.md", page.url.trim_start_matches('/')),
+            bytes: page.text.as_bytes().to_vec(),
+            origin: page.source.clone(),
+        });
+    }
+
     for asset in &site.assets {
         rendered.files.push(Output {
             path: asset.path.clone(),

@@ -1,0 +1,92 @@
+//! The archive's seal: `B3SUMS`, the BLAKE3 of every output file in
+//! `b3sum`'s own format, and the root hash, the BLAKE3 of `B3SUMS` itself.
+//!
+//! `B3SUMS` lists every file but itself (the manifest included), sorted by
+//! path bytes, so `b3sum --check B3SUMS` in the output folder verifies a
+//! mirror with a standard tool. No listed file can hold the root hash (it
+//! would hash itself), so the root lives outside the archive, as a git
+//! commit id does: it is printed by every build and by `cairn verify`, and
+//! it is what a community publishes for mirrors to be checked against.
+
+use rayon::prelude::*;
+
+use crate::render::Output;
+
+/// The file name of the checksum list, at the output root.
+pub const B3SUMS: &str = "B3SUMS";
+
+/// One line of `B3SUMS`: 64 hex digits, two spaces, the path.
+pub fn line(hash: &blake3::Hash, path: &str) -> String {
+    format!("{}  {path}\n", hash.to_hex())
+}
+
+/// The text of `B3SUMS` for `files` (sorted by path; `B3SUMS` itself is
+/// skipped).
+pub fn b3sums(files: &[Output]) -> String {
+    let hashes: Vec<(blake3::Hash, &str)> = files
+        .par_iter()
+        .filter(|f| f.path != B3SUMS)
+        .map(|f| (blake3::hash(&f.bytes), f.path.as_str()))
+        .collect();
+    let mut text = String::with_capacity(hashes.len() * 100);
+    for (hash, path) in hashes {
+        text.push_str(&line(&hash, path));
+    }
+    text
+}
+
+/// Adds `B3SUMS` to `files` (kept sorted by path) and returns the root hash.
+pub fn seal(files: &mut Vec<Output>) -> blake3::Hash {
+    files.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
+    files.retain(|f| f.path != B3SUMS);
+    let text = b3sums(files);
+    let root = blake3::hash(text.as_bytes());
+    let at = files.partition_point(|f| f.path.as_bytes() < B3SUMS.as_bytes());
+    files.insert(
+        at,
+        Output {
+            path: B3SUMS.to_owned(),
+            bytes: text.into_bytes(),
+            origin: B3SUMS.to_owned(),
+        },
+    );
+    root
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn out(path: &str, bytes: &[u8]) -> Output {
+        Output {
+            path: path.to_owned(),
+            bytes: bytes.to_vec(),
+            origin: String::new(),
+        }
+    }
+
+    #[test]
+    fn lists_every_file_but_itself_sorted_by_bytes() {
+        let mut files = vec![
+            out("b.txt", b"b"),
+            out("a/z.html", b"z"),
+            out("Z.txt", b"Z"),
+        ];
+        let root = seal(&mut files);
+        let sums = String::from_utf8(
+            files
+                .iter()
+                .find(|f| f.path == B3SUMS)
+                .unwrap()
+                .bytes
+                .clone(),
+        )
+        .unwrap();
+        let paths: Vec<&str> = sums.lines().map(|l| &l[66..]).collect();
+        assert_eq!(paths, ["Z.txt", "a/z.html", "b.txt"]);
+        assert_eq!(&sums[..64], blake3::hash(b"Z").to_hex().as_str());
+        assert_eq!(root, blake3::hash(sums.as_bytes()));
+        // Sealing twice gives the same root.
+        assert_eq!(seal(&mut files), root);
+    }
+}
