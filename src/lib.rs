@@ -13,6 +13,7 @@
 
 pub mod archive;
 pub mod build;
+pub mod cite;
 pub mod cli;
 pub mod config;
 pub mod contributors;

@@ -71,8 +71,32 @@ const THEME_CSS: &str = include_str!("../themes/default/static/style.css");
 /// Where the theme's templates live in this repository, for messages.
 const THEME_DIR: &str = "themes/default/templates";
 
-/// The output path of the stylesheet.
-pub const STYLESHEET: &str = "style.css";
+/// A theme asset published under a name that carries its hash
+/// (`style.1a2b3c4d5e.css`), so it can be cached for ever, and referenced
+/// with Subresource Integrity. SRI allows only SHA-2, so the integrity is
+/// `sha384-…` while the name carries BLAKE3 like the rest of the archive.
+pub struct Fingerprinted {
+    pub path: String,
+    pub integrity: String,
+    pub bytes: Vec<u8>,
+}
+
+impl Fingerprinted {
+    pub fn new(stem: &str, extension: &str, bytes: Vec<u8>) -> Self {
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        let short = &blake3::hash(&bytes).to_hex()[..10];
+        let sha = sha2::Sha384::digest(&bytes);
+        Self {
+            path: format!("{stem}.{short}.{extension}"),
+            integrity: format!(
+                "sha384-{}",
+                base64::engine::general_purpose::STANDARD.encode(sha)
+            ),
+            bytes,
+        }
+    }
+}
 
 /// One file of the output.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,7 +131,12 @@ pub fn render(
             bar.inc(1);
         }
     };
-    let (env, mut diagnostics) = environment(&site.config, templates);
+    let stylesheet = Fingerprinted::new("style", "css", {
+        let mut css = String::from(THEME_CSS);
+        css.push_str(&crate::highlight::stylesheet());
+        css.into_bytes()
+    });
+    let (env, mut diagnostics) = environment(&site.config, templates, &stylesheet);
     let globals = Globals {
         site: SiteContext {
             title: &site.config.title,
@@ -206,12 +235,16 @@ pub fn render(
         Err(e) => diagnostics.push(template_error(&e, templates)),
     }
 
-    let mut css = String::from(THEME_CSS);
-    css.push_str(&crate::highlight::stylesheet());
     rendered.files.push(Output {
-        path: STYLESHEET.to_owned(),
-        bytes: css.into_bytes(),
+        path: stylesheet.path.clone(),
+        bytes: stylesheet.bytes,
         origin: "themes/default/static/style.css".to_owned(),
+    });
+
+    rendered.files.push(Output {
+        path: "llms.txt".to_owned(),
+        bytes: llms_txt(&shared).into_bytes(),
+        origin: "llms.txt".to_owned(),
     });
 
     // Each page's source, byte for byte, beside its HTML: anyone can hash it
@@ -427,6 +460,74 @@ fn contributor_pages(shared: &Shared<'_>) -> (Vec<Output>, Vec<Diagnostic>) {
     (outputs, diagnostics)
 }
 
+/// `llms.txt` (the llms.txt convention): the archive's title and
+/// description, then every page with the URL of its raw Markdown, its
+/// authors and its license, grouped by section.
+fn llms_txt(shared: &Shared<'_>) -> String {
+    let site = shared.site;
+    let mut out = format!("# {}\n\n", one_line(&site.config.title));
+    if !site.config.description.is_empty() {
+        out.push_str(&format!("> {}\n\n", one_line(&site.config.description)));
+    }
+    out.push_str(
+        "Each page is linked as its raw Markdown (`index.md` beside the HTML), byte for byte its source; `cairn-manifest.json` lists every page with its BLAKE3 hashes, authors and license.\n",
+    );
+    for section in &site.sections {
+        let pages: Vec<usize> = section
+            .index_page
+            .into_iter()
+            .chain(section.pages.iter().copied())
+            .collect();
+        if pages.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("\n## {}\n\n", one_line(&section.title)));
+        for p in pages {
+            let page = &site.pages[p];
+            let link = format!(
+                "{}{}index.md",
+                shared.base_path.trim_end_matches('/'),
+                page.url
+            );
+            let authors: Vec<&str> = shared.people.page_authors[p]
+                .iter()
+                .map(|&c| shared.people.contributors[c].name.as_str())
+                .collect();
+            let mut notes = Vec::new();
+            if !authors.is_empty() {
+                notes.push(format!("by {}", authors.join(", ")));
+            }
+            if let Some(license) = page
+                .front
+                .license
+                .as_deref()
+                .or(site.config.license.as_deref())
+            {
+                notes.push(format!("license {license}"));
+            }
+            if let Some(d) = &page.front.description {
+                notes.push(one_line(d));
+            }
+            let title = one_line(&page.title).replace(['[', ']'], "");
+            out.push_str(&format!(
+                "- [{title}]({}){}\n",
+                link.replace(' ', "%20"),
+                if notes.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", notes.join("; "))
+                }
+            ));
+        }
+    }
+    out
+}
+
+/// Text on one line, for Markdown list items and headings.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// Redirect pages: every `aliases` entry that starts with `/` (an old URL)
 /// and every `id` (`/id/<id>/`) leads to its page.
 fn redirects(shared: &Shared<'_>) -> (Vec<Output>, Vec<Diagnostic>) {
@@ -530,9 +631,30 @@ fn dedup(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
 
 /// The template environment: the theme's templates, then the site's, which
 /// replace the theme's of the same name.
-fn environment(config: &Config, templates: &[TextFile]) -> (Environment<'static>, Vec<Diagnostic>) {
+fn environment(
+    config: &Config,
+    templates: &[TextFile],
+    stylesheet: &Fingerprinted,
+) -> (Environment<'static>, Vec<Diagnostic>) {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+    // Escape what HTML needs escaped, and no more: MiniJinja's own escaper
+    // also turns `/` into `&#x2f;`, which makes every path in a page's text
+    // and source unreadable, for no safety in text or quoted attributes.
+    env.set_formatter(|out, state, value| {
+        if *state.auto_escape() == minijinja::AutoEscape::Html
+            && value.kind() == minijinja::value::ValueKind::String
+            && !value.is_safe()
+            && let Some(text) = value.as_str()
+        {
+            let mut escaped = String::with_capacity(text.len() + 8);
+            markdown::escape_into(&mut escaped, text);
+            return std::fmt::Write::write_str(out, &escaped).map_err(|_| {
+                minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "cannot write output")
+            });
+        }
+        minijinja::escape_formatter(out, state, value)
+    });
     // Files end with a newline, as the templates do.
     if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
         .keep_trailing_newline(true)
@@ -563,7 +685,16 @@ fn environment(config: &Config, templates: &[TextFile]) -> (Environment<'static>
         Value::from_safe_string(escape_attribute(&link))
     });
     env.add_global("generator", concat!("cairn ", env!("CARGO_PKG_VERSION")));
-    env.add_global("stylesheet", format!("/{STYLESHEET}"));
+    env.add_global("stylesheet", format!("/{}", stylesheet.path));
+    // Browsers refuse integrity-checked files opened from `file://`, which is
+    // what relative URLs are for, so that mode leaves the attribute out; the
+    // name still carries the hash and B3SUMS still covers the file.
+    if !config.relative_urls {
+        env.add_global(
+            "stylesheet_integrity",
+            Value::from_safe_string(stylesheet.integrity.clone()),
+        );
+    }
     (env, diagnostics)
 }
 
@@ -712,6 +843,11 @@ struct PageContext<'a> {
     headings: Vec<Heading>,
     /// Links into this page from others, with the sentence around each.
     backlinks: Vec<BacklinkContext<'a>>,
+    /// Schema.org JSON-LD for the head, safe inside `<script>`.
+    json_ld: Value,
+    /// "Cite this page": BibTeX and plain text.
+    cite_bibtex: String,
+    cite_text: String,
 }
 
 #[derive(Serialize)]
@@ -798,6 +934,43 @@ fn page_context<'a>(shared: &Shared<'a>, p: usize) -> PageContext<'a> {
             }
         })
         .collect();
+    let absolute = |path: &str| {
+        let base = site.config.base_url.trim_end_matches('/');
+        if base.contains("://") {
+            format!("{base}{path}")
+        } else {
+            format!("{}{}", shared.base_path.trim_end_matches('/'), path)
+        }
+    };
+    let people_of = |list: &[(usize, Vec<String>)]| -> Vec<(&str, String)> {
+        list.iter()
+            .map(|(c, _)| {
+                let c = &shared.people.contributors[*c];
+                (c.name.as_str(), absolute(&People::url(&c.id)))
+            })
+            .collect()
+    };
+    let author_list: Vec<(usize, Vec<String>)> = shared.people.page_authors[p]
+        .iter()
+        .map(|&c| (c, Vec::new()))
+        .collect();
+    let facts = crate::cite::Facts {
+        title: &page.title,
+        url: absolute(&page.url),
+        site: &site.config.title,
+        authors: people_of(&author_list),
+        contributors: people_of(&shared.people.page_contributors[p]),
+        created: page.front.date.map(|d| d.to_string()),
+        modified: page.front.updated.map(|d| d.to_string()),
+        license: page
+            .front
+            .license
+            .as_deref()
+            .or(site.config.license.as_deref()),
+        based_on: &shared.graph.derived_from[p],
+        source_blake3: page.hash.to_hex().to_string(),
+    };
+    let (cite_bibtex, cite_text) = crate::cite::citation(&facts);
     PageContext {
         title: &page.title,
         url: &page.url,
@@ -831,6 +1004,9 @@ fn page_context<'a>(shared: &Shared<'a>, p: usize) -> PageContext<'a> {
         breadcrumbs: breadcrumbs(site, page),
         headings: rendered.headings,
         backlinks,
+        json_ld: Value::from_safe_string(crate::cite::json_ld(&facts)),
+        cite_bibtex,
+        cite_text,
     }
 }
 

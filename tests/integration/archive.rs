@@ -137,3 +137,118 @@ fn verify_without_b3sums_fails_clearly() {
         .code(1)
         .stderr(predicate::str::contains("cannot read"));
 }
+
+/// The JSON-LD of a page.
+fn json_ld(html: &str) -> serde_json::Value {
+    let start = html
+        .find("<script type=\"application/ld+json\">")
+        .expect("JSON-LD")
+        + 35;
+    let end = start + html[start..].find("</script>").unwrap();
+    serde_json::from_str(&html[start..end]).unwrap_or_else(|e| panic!("{e}: {}", &html[start..end]))
+}
+
+#[test]
+fn every_page_carries_json_ld_with_its_people_and_hash() {
+    let built = build_ok(&cairn::BuildOptions::new(fixture("people")));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(built.file("cairn-manifest.json").unwrap()).unwrap();
+    for page in manifest["pages"].as_array().unwrap() {
+        let url = page["url"].as_str().unwrap();
+        let html = text(&built, &format!("{}index.html", &url[1..]));
+        let ld = json_ld(&html);
+        assert_eq!(ld["@type"], "CreativeWork");
+        assert_eq!(ld["identifier"]["value"], page["source_blake3"], "{url}");
+        let authors: Vec<&str> = ld["author"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["url"].as_str().unwrap())
+            .collect();
+        let expected: Vec<String> = page["authors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|id| format!("/contributors/{}/", id.as_str().unwrap()))
+            .collect();
+        assert_eq!(authors, expected, "{url}");
+    }
+    let a = json_ld(&text(&built, "a/index.html"));
+    assert_eq!(a["author"][0]["name"], "Erin Gray");
+    assert_eq!(a["contributor"][1]["name"], "Zoë Quinn");
+    assert_eq!(a["dateCreated"], "2024-01-01");
+}
+
+#[test]
+fn json_ld_survives_hostile_names() {
+    let site = tempfile::tempdir().unwrap();
+    write(
+        site.path(),
+        "content/x.md",
+        "---\ntitle: \"</script><script>alert(1)</script>\"\nauthors: [\"O\\\"Brien </script>\"]\n---\nText\n",
+    );
+    let built = build_ok(&cairn::BuildOptions::new(site.path()));
+    let html = text(&built, "x/index.html");
+    assert!(!html.contains("<script>alert(1)"), "{html}");
+    let ld = json_ld(&html);
+    assert_eq!(ld["name"], "</script><script>alert(1)</script>");
+    assert_eq!(ld["author"][0]["name"], "O\"Brien </script>");
+}
+
+#[test]
+fn pages_link_their_raw_source_and_offer_a_citation() {
+    let built = build_ok(&cairn::BuildOptions::new(fixture("basic")));
+    let html = text(&built, "guides/first-steps/index.html");
+    let hash = blake3::hash(
+        &std::fs::read(fixture("basic").join("content/guides/first-steps.md")).unwrap(),
+    )
+    .to_hex()
+    .to_string();
+    assert!(html.contains(&format!("<a href=\"/guides/first-steps/index.md\"><code>content/guides/first-steps.md</code></a>, BLAKE3 <code title=\"{hash}\">{}</code>", &hash[..12])), "{html}");
+    assert!(html.contains(&format!("@misc{{cairn-{},\n  title = {{First Steps}},\n  author = {{Ana Lima and Bo Chen}},\n  year = {{2024}},", &hash[..12])), "{html}");
+    assert!(html.contains(&format!(
+        "Ana Lima, Bo Chen (2024-03-01). First Steps. Fixture Archive."
+    )));
+    assert!(html.contains(&format!("BLAKE3 {hash}.</p>")));
+    assert!(html.contains("<p class=\"license\">License: CC-BY-4.0</p>"));
+}
+
+#[test]
+fn the_stylesheet_is_fingerprinted_and_integrity_checked() {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let built = build_ok(&cairn::BuildOptions::new(fixture("basic")));
+    let css = built
+        .files
+        .iter()
+        .find(|f| f.path.starts_with("style.") && f.path.ends_with(".css"))
+        .unwrap();
+    assert_eq!(&css.path[6..16], &blake3::hash(&css.bytes).to_hex()[..10]);
+    let integrity = format!(
+        "sha384-{}",
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha384::digest(&css.bytes))
+    );
+    let html = text(&built, "index.html");
+    assert!(
+        html.contains(&format!(
+            "<link rel=\"stylesheet\" href=\"/{}\" integrity=\"{integrity}\">",
+            css.path
+        )),
+        "{html}"
+    );
+}
+
+#[test]
+fn llms_txt_lists_every_page_with_its_raw_markdown() {
+    let built = build_ok(&cairn::BuildOptions::new(fixture("people")));
+    let llms = text(&built, "llms.txt");
+    assert!(llms.starts_with("# People Fixture\n"));
+    assert!(
+        llms.contains("- [Page A](/a/index.md): by Erin Gray\n"),
+        "{llms}"
+    );
+    assert!(
+        llms.contains("- [Page D](/d/index.md): by Kai Sato, Erin Gray\n"),
+        "{llms}"
+    );
+}

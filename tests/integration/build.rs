@@ -7,8 +7,17 @@ use crate::support::*;
 #[test]
 fn basic_fixture_outputs_every_page_at_its_url() {
     let built = build_ok(&BuildOptions::new(fixture("basic")));
+    // The stylesheet's name carries its hash: checked on its own below.
+    let (styles, others): (Vec<&str>, Vec<&str>) = paths(&built)
+        .into_iter()
+        .partition(|p| p.starts_with("style."));
+    assert_eq!(styles.len(), 1);
+    assert!(
+        styles[0].ends_with(".css") && styles[0].len() == "style.0123456789.css".len(),
+        "{styles:?}"
+    );
     assert_eq!(
-        paths(&built),
+        others,
         [
             "404.html",
             "B3SUMS",
@@ -38,10 +47,10 @@ fn basic_fixture_outputs_every_page_at_its_url() {
             "guides/index.md",
             "index.html",
             "index.md",
+            "llms.txt",
             "notes/index.html",
             "notes/index.md",
             "robots.txt",
-            "style.css",
         ]
     );
     assert_eq!(built.pages, 8);
@@ -135,11 +144,11 @@ fn relative_urls_work_from_any_depth() {
     options.relative_urls = Some(true);
     let built = build_ok(&options);
     let page = text(&built, "guides/first-steps/index.html");
-    assert!(page.contains("href=\"../../style.css\""), "{page}");
+    assert!(page.contains("href=\"../../style."), "{page}");
     assert!(page.contains("<a href=\"../../notes/index.html\">notes</a>"));
     assert!(page.contains("<img src=\"../../guides/first-steps/diagram.svg\""));
     let home = text(&built, "index.html");
-    assert!(home.contains("href=\"style.css\""));
+    assert!(home.contains("href=\"style."));
 }
 
 #[test]

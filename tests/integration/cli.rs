@@ -22,7 +22,7 @@ fn build_writes_the_output_and_prints_a_summary() {
         .arg(&target)
         .assert()
         .success()
-        .stdout(predicate::str::contains("Built 8 pages (32 files)"));
+        .stdout(predicate::str::contains("Built 8 pages (33 files)"));
     assert!(target.join("guides/first-steps/index.html").is_file());
     assert!(target.join("cairn-manifest.json").is_file());
 }
