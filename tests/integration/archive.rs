@@ -206,9 +206,7 @@ fn pages_link_their_raw_source_and_offer_a_citation() {
     .to_string();
     assert!(html.contains(&format!("<a href=\"/guides/first-steps/index.md\"><code>content/guides/first-steps.md</code></a>, BLAKE3 <code title=\"{hash}\">{}</code>", &hash[..12])), "{html}");
     assert!(html.contains(&format!("@misc{{cairn-{},\n  title = {{First Steps}},\n  author = {{Ana Lima and Bo Chen}},\n  year = {{2024}},", &hash[..12])), "{html}");
-    assert!(html.contains(&format!(
-        "Ana Lima, Bo Chen (2024-03-01). First Steps. Fixture Archive."
-    )));
+    assert!(html.contains("Ana Lima, Bo Chen (2024-03-01). First Steps. Fixture Archive."));
     assert!(html.contains(&format!("BLAKE3 {hash}.</p>")));
     assert!(html.contains("<p class=\"license\">License: CC-BY-4.0</p>"));
 }
