@@ -138,9 +138,10 @@ pub fn build(options: &BuildOptions) -> Built {
         Err(i) => files.insert(i, manifest_output),
     }
 
+    clock.lap("manifest");
     let root = archive::seal(&mut files);
     diagnostic::sort(&mut diagnostics);
-    clock.lap("manifest");
+    clock.lap("seal");
     Built {
         files,
         diagnostics,
