@@ -161,6 +161,12 @@ pub fn render(
         globals: &globals,
         graph,
         people,
+        page_by_url: site
+            .pages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.url.as_str(), i))
+            .collect(),
         base_path: site.config.base_path(),
         templates,
     };
@@ -770,12 +776,24 @@ struct Shared<'a> {
     globals: &'a Globals<'a>,
     graph: &'a LinkGraph,
     people: &'a People,
+    /// Site URL → page, for titles of pages named by URL.
+    page_by_url: std::collections::HashMap<&'a str, usize>,
     base_path: String,
     /// The site's own templates, to locate template errors in.
     templates: &'a [TextFile],
 }
 
-impl Shared<'_> {
+impl<'a> Shared<'a> {
+    /// The title of the page published at site URL `url`, if one is.
+    fn links_title(&self, url: &str) -> Option<&'a str> {
+        if !url.starts_with('/') {
+            return None;
+        }
+        self.page_by_url
+            .get(url)
+            .map(|&i| self.site.pages[i].title.as_str())
+    }
+
     /// The `href` for a site URL, from the page at `from`.
     fn href(&self, from: &str, to: &str) -> String {
         href(from, to, &self.base_path, self.site.config.relative_urls)
@@ -834,7 +852,9 @@ struct PageContext<'a> {
     source: Option<&'a str>,
     /// `source` when it is an `http(s)` URL that may be linked.
     source_url: Option<&'a str>,
-    derived_from: &'a [String],
+    /// What the page builds on: pages (by URL) and web addresses become
+    /// links, citations stay text.
+    derived_from: Vec<Derived<'a>>,
     source_path: &'a str,
     source_hash: String,
     draft: bool,
@@ -848,6 +868,12 @@ struct PageContext<'a> {
     /// "Cite this page": BibTeX and plain text.
     cite_bibtex: String,
     cite_text: String,
+}
+
+#[derive(Serialize)]
+struct Derived<'a> {
+    text: &'a str,
+    url: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -996,7 +1022,20 @@ fn page_context<'a>(shared: &Shared<'a>, p: usize) -> PageContext<'a> {
             .or(site.config.license.as_deref()),
         source: page.front.source.as_deref(),
         source_url: page.front.source.as_deref().filter(|s| is_web_url(s)),
-        derived_from: &page.front.derived_from,
+        derived_from: page
+            .front
+            .derived_from
+            .iter()
+            .zip(&shared.graph.derived_from[p])
+            .map(|(written, resolved)| Derived {
+                text: match shared.links_title(resolved) {
+                    Some(title) => title,
+                    None => written.as_str(),
+                },
+                url: (resolved.starts_with('/') || is_web_url(resolved))
+                    .then_some(resolved.as_str()),
+            })
+            .collect(),
         source_path: &page.source,
         source_hash: page.hash.to_hex().to_string(),
         draft: page.front.draft,

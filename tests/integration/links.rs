@@ -314,3 +314,13 @@ fn build_warns_and_succeeds_but_strict_and_check_fail() {
         .assert()
         .success();
 }
+
+#[test]
+fn derived_from_is_shown_as_links_to_pages_and_addresses() {
+    let built = cairn::build(&BuildOptions::new(fixture("links")));
+    let html = text(&built, "source/index.html");
+    assert!(
+        html.contains(r#"<p class="derived">Derived from: <a href="/guides/first-steps/">First Steps</a>, <a href="https://example.org/origin">https://example.org/origin</a></p>"#),
+        "{html}"
+    );
+}
