@@ -7,4 +7,5 @@ mod cli;
 mod hostile;
 mod links;
 mod people;
+mod properties;
 mod support;
