@@ -70,11 +70,7 @@ pub fn manifest<'a>(
                 .collect(),
             date: page.front.date.map(|d| d.to_string()),
             updated: page.front.updated.map(|d| d.to_string()),
-            license: page
-                .front
-                .license
-                .as_deref()
-                .or(site.config.license.as_deref()),
+            license: site.license_of(page),
             derived_from: graph.derived_from.get(i).cloned().unwrap_or_default(),
             links: graph.outgoing[i]
                 .iter()

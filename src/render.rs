@@ -503,12 +503,7 @@ fn llms_txt(shared: &Shared<'_>) -> String {
             if !authors.is_empty() {
                 notes.push(format!("by {}", authors.join(", ")));
             }
-            if let Some(license) = page
-                .front
-                .license
-                .as_deref()
-                .or(site.config.license.as_deref())
-            {
+            if let Some(license) = site.license_of(page) {
                 notes.push(format!("license {license}"));
             }
             if let Some(d) = &page.front.description {
@@ -988,11 +983,7 @@ fn page_context<'a>(shared: &Shared<'a>, p: usize) -> PageContext<'a> {
         contributors: people_of(&shared.people.page_contributors[p]),
         created: page.front.date.map(|d| d.to_string()),
         modified: page.front.updated.map(|d| d.to_string()),
-        license: page
-            .front
-            .license
-            .as_deref()
-            .or(site.config.license.as_deref()),
+        license: site.license_of(page),
         based_on: &shared.graph.derived_from[p],
         source_blake3: page.hash.to_hex().to_string(),
     };
@@ -1015,11 +1006,7 @@ fn page_context<'a>(shared: &Shared<'a>, p: usize) -> PageContext<'a> {
         tags: &page.front.tags,
         categories: &page.front.categories,
         topics: &page.front.topics,
-        license: page
-            .front
-            .license
-            .as_deref()
-            .or(site.config.license.as_deref()),
+        license: site.license_of(page),
         source: page.front.source.as_deref(),
         source_url: page.front.source.as_deref().filter(|s| is_web_url(s)),
         derived_from: page

@@ -90,6 +90,14 @@ pub struct Asset {
 }
 
 impl Site {
+    /// A page's license: its own, else the site's.
+    pub fn license_of<'a>(&'a self, page: &'a Page) -> Option<&'a str> {
+        page.front
+            .license
+            .as_deref()
+            .or(self.config.license.as_deref())
+    }
+
     /// The sections from the root down to `section`, inclusive.
     pub fn ancestry(&self, section: usize) -> Vec<usize> {
         let mut chain = vec![section];
