@@ -20,13 +20,23 @@ pub fn line(hash: &blake3::Hash, path: &str) -> String {
     format!("{}  {path}\n", hash.to_hex())
 }
 
+/// Hashes already known, by output path (a page's HTML was hashed for the
+/// manifest, its raw Markdown when its source was read): not hashed again.
+pub type Known = std::collections::HashMap<String, blake3::Hash>;
+
 /// The text of `B3SUMS` for `files` (sorted by path; `B3SUMS` itself is
 /// skipped).
-pub fn b3sums(files: &[Output]) -> String {
+pub fn b3sums(files: &[Output], known: &Known) -> String {
     let hashes: Vec<(blake3::Hash, &str)> = files
         .par_iter()
         .filter(|f| f.path != B3SUMS)
-        .map(|f| (blake3::hash(&f.bytes), f.path.as_str()))
+        .map(|f| {
+            let hash = known
+                .get(&f.path)
+                .copied()
+                .unwrap_or_else(|| blake3::hash(&f.bytes));
+            (hash, f.path.as_str())
+        })
         .collect();
     let mut text = String::with_capacity(hashes.len() * 100);
     for (hash, path) in hashes {
@@ -36,10 +46,10 @@ pub fn b3sums(files: &[Output]) -> String {
 }
 
 /// Adds `B3SUMS` to `files` (kept sorted by path) and returns the root hash.
-pub fn seal(files: &mut Vec<Output>) -> blake3::Hash {
+pub fn seal(files: &mut Vec<Output>, known: &Known) -> blake3::Hash {
     files.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
     files.retain(|f| f.path != B3SUMS);
-    let text = b3sums(files);
+    let text = b3sums(files, known);
     let root = blake3::hash(text.as_bytes());
     let at = files.partition_point(|f| f.path.as_bytes() < B3SUMS.as_bytes());
     files.insert(
@@ -72,7 +82,7 @@ mod tests {
             out("a/z.html", b"z"),
             out("Z.txt", b"Z"),
         ];
-        let root = seal(&mut files);
+        let root = seal(&mut files, &Known::new());
         let sums = String::from_utf8(
             files
                 .iter()
@@ -87,6 +97,6 @@ mod tests {
         assert_eq!(&sums[..64], blake3::hash(b"Z").to_hex().as_str());
         assert_eq!(root, blake3::hash(sums.as_bytes()));
         // Sealing twice gives the same root.
-        assert_eq!(seal(&mut files), root);
+        assert_eq!(seal(&mut files, &Known::new()), root);
     }
 }

@@ -139,7 +139,17 @@ pub fn build(options: &BuildOptions) -> Built {
     }
 
     clock.lap("manifest");
-    let root = archive::seal(&mut files);
+    // Hashes made on the way (each page's HTML for the manifest, each
+    // source when it was read) are not made again for B3SUMS.
+    let mut known = archive::Known::with_capacity(site.pages.len() * 2);
+    for (page, html) in site.pages.iter().zip(&rendered.page_hashes) {
+        let base = page.url.trim_start_matches('/');
+        known.insert(format!("{base}index.md"), page.hash);
+        if let Some(hash) = html {
+            known.insert(render::output_path(&page.url), *hash);
+        }
+    }
+    let root = archive::seal(&mut files, &known);
     diagnostic::sort(&mut diagnostics);
     clock.lap("seal");
     Built {
