@@ -5,6 +5,7 @@
 use crate::config::{BuildOptions, CONFIG_FILE, Config};
 use crate::contributors::{self, CONTRIBUTORS_FILE, Directory};
 use crate::diagnostic::{self, Diagnostic, Kind};
+use crate::incremental::Changes;
 use crate::manifest::{self, MANIFEST};
 use crate::render::{self, Output};
 use crate::{archive, links, load, resolve};
@@ -20,6 +21,9 @@ pub struct Built {
     pub pages: usize,
     /// The archive's root hash: BLAKE3 of its `B3SUMS`.
     pub root: blake3::Hash,
+    /// The path the site lives under (`/`, or `/docs/` for a `base_url`
+    /// of `https://example.org/docs/`), for `serve`.
+    pub base_path: String,
 }
 
 impl Built {
@@ -44,8 +48,19 @@ impl Built {
     }
 }
 
+/// What one build keeps for the next (see [`crate::incremental`]).
+#[derive(Debug, Default)]
+pub struct Cache {}
+
 /// Runs the whole pipeline for `options`, in memory.
 pub fn build(options: &BuildOptions) -> Built {
+    build_cached(options, &mut Cache::default(), &Changes::Everything)
+}
+
+/// Runs the pipeline, reusing from `cache` whatever `changes` did not touch,
+/// and leaves in `cache` what the next build can reuse.
+pub fn build_cached(options: &BuildOptions, cache: &mut Cache, changes: &Changes) -> Built {
+    let _ = (cache, changes);
     let mut clock = StageClock::new();
     let (mut sources, mut diagnostics) = load::load(options);
     clock.lap("load");
@@ -157,6 +172,7 @@ pub fn build(options: &BuildOptions) -> Built {
         diagnostics,
         pages: site.pages.len(),
         root,
+        base_path: site.config.base_path(),
     }
 }
 

@@ -41,6 +41,9 @@ enum Command {
     Build(BuildArgs),
     /// Run every check a build runs, write nothing; fail on any problem
     Check(CheckArgs),
+    /// Serve the site with live reload, rebuilding on every save
+    #[cfg(feature = "serve")]
+    Serve(ServeArgs),
     /// Check an archive against its B3SUMS and manifest
     Verify {
         /// The archive's folder [default: public/ under the root]
@@ -99,6 +102,28 @@ struct BuildArgs {
     strict: bool,
 }
 
+#[cfg(feature = "serve")]
+#[derive(Debug, Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    site: SiteArg,
+    /// The port to listen on; 0 for any free port
+    #[arg(long, short, default_value_t = crate::serve::DEFAULT_PORT)]
+    port: u16,
+    /// The address to listen on (only this machine by default)
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    bind: std::net::IpAddr,
+    /// The folder of Markdown pages, relative to the root [default: content]
+    #[arg(long, value_name = "DIR")]
+    content: Option<PathBuf>,
+    /// Also serve pages marked `draft: true`
+    #[arg(long)]
+    drafts: bool,
+    /// Open the site in the default browser
+    #[arg(long)]
+    open: bool,
+}
+
 #[derive(Debug, Args)]
 struct CheckArgs {
     #[command(flatten)]
@@ -146,6 +171,8 @@ where
     match cli.command {
         Command::Build(args) => run_build(&root_of(&args.site), &args),
         Command::Check(args) => run_check(&root_of(&args.site), &args),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => run_serve(&root_of(&args.site), &args),
         Command::Verify {
             dir,
             root: expected,
@@ -250,6 +277,29 @@ fn run_build(root: &Path, args: &BuildArgs) -> u8 {
     }
     summary(&built, warnings, elapsed, &options.output);
     OK
+}
+
+#[cfg(feature = "serve")]
+fn run_serve(root: &Path, args: &ServeArgs) -> u8 {
+    let mut build = BuildOptions::new(root);
+    if let Some(content) = &args.content {
+        build.content = root.join(content);
+    }
+    build.drafts = args.drafts;
+    let options = crate::serve::ServeOptions {
+        build,
+        bind: args.bind,
+        port: args.port,
+        open: args.open,
+        color: interactive() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    match crate::serve::serve(options) {
+        Ok(()) => OK,
+        Err(d) => {
+            report(&[d], interactive());
+            SITE_ERRORS
+        }
+    }
 }
 
 fn run_check(root: &Path, args: &CheckArgs) -> u8 {

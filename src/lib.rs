@@ -23,6 +23,7 @@ pub mod feed;
 pub mod frontmatter;
 pub mod git;
 pub mod highlight;
+pub mod incremental;
 pub mod links;
 pub mod load;
 pub mod manifest;
@@ -30,6 +31,8 @@ pub mod markdown;
 pub mod render;
 pub mod resolve;
 pub mod scaffold;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod site;
 pub mod slug;
 pub mod verify;

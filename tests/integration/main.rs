@@ -8,4 +8,6 @@ mod hostile;
 mod links;
 mod people;
 mod properties;
+#[cfg(feature = "serve")]
+mod serve;
 mod support;
