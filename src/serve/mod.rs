@@ -144,7 +144,7 @@ pub fn serve(options: ServeOptions) -> Result<(), Diagnostic> {
     std::thread::Builder::new()
         .name("cairn-rebuild".to_owned())
         .spawn(move || {
-            while let Some(changes) = watcher.next() {
+            while let Some(changes) = watcher.wait() {
                 rebuild(&mut builder, &rebuilds, &changes, color);
             }
         })

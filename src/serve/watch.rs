@@ -102,7 +102,7 @@ impl Watcher {
     /// Waits for the next batch of changes that a build reads, then takes
     /// whatever else has arrived meanwhile into the same batch. `None` when
     /// the watcher has stopped.
-    pub fn next(&mut self) -> Option<Changes> {
+    pub fn wait(&mut self) -> Option<Changes> {
         loop {
             let first = self.events.recv().ok()?;
             let mut changes = Changes::Paths(BTreeSet::new());
