@@ -56,7 +56,7 @@ pub fn seal(files: &mut Vec<Output>, known: &Known) -> blake3::Hash {
         at,
         Output {
             path: B3SUMS.to_owned(),
-            bytes: text.into_bytes(),
+            bytes: text.into_bytes().into(),
             origin: B3SUMS.to_owned(),
         },
     );
@@ -70,7 +70,7 @@ mod tests {
     fn out(path: &str, bytes: &[u8]) -> Output {
         Output {
             path: path.to_owned(),
-            bytes: bytes.to_vec(),
+            bytes: bytes.into(),
             origin: String::new(),
         }
     }
@@ -89,7 +89,7 @@ mod tests {
                 .find(|f| f.path == B3SUMS)
                 .unwrap()
                 .bytes
-                .clone(),
+                .to_vec(),
         )
         .unwrap();
         let paths: Vec<&str> = sums.lines().map(|l| &l[66..]).collect();

@@ -44,13 +44,15 @@ impl Built {
         self.files
             .binary_search_by(|o| o.path.as_str().cmp(path))
             .ok()
-            .map(|i| self.files[i].bytes.as_slice())
+            .map(|i| &*self.files[i].bytes)
     }
 }
 
 /// What one build keeps for the next (see [`crate::incremental`]).
 #[derive(Debug, Default)]
-pub struct Cache {}
+pub struct Cache {
+    render: render::Memo,
+}
 
 /// Runs the whole pipeline for `options`, in memory.
 pub fn build(options: &BuildOptions) -> Built {
@@ -60,7 +62,7 @@ pub fn build(options: &BuildOptions) -> Built {
 /// Runs the pipeline, reusing from `cache` whatever `changes` did not touch,
 /// and leaves in `cache` what the next build can reuse.
 pub fn build_cached(options: &BuildOptions, cache: &mut Cache, changes: &Changes) -> Built {
-    let _ = (cache, changes);
+    let _ = changes;
     let mut clock = StageClock::new();
     let (mut sources, mut diagnostics) = load::load(options);
     clock.lap("load");
@@ -97,6 +99,7 @@ pub fn build_cached(options: &BuildOptions, cache: &mut Cache, changes: &Changes
         bar.set_length((own_pages + site.sections.len()) as u64);
     }
     let people = contributors::gather(&site, directory);
+    clock.lap("gather");
     let (graph, more) = links::link(&site);
     diagnostics.extend(more);
     clock.lap("links");
@@ -106,6 +109,7 @@ pub fn build_cached(options: &BuildOptions, cache: &mut Cache, changes: &Changes
         &people,
         &templates,
         options.progress.as_ref(),
+        &mut cache.render,
     );
     // Two pages at one URL were reported by resolve; their outputs (HTML and
     // raw Markdown) collide again in render, which need not say so twice.
@@ -136,7 +140,7 @@ pub fn build_cached(options: &BuildOptions, cache: &mut Cache, changes: &Changes
     let manifest = manifest::manifest(&site, &graph, &people, &rendered.page_hashes);
     let manifest_output = Output {
         path: MANIFEST.to_owned(),
-        bytes: manifest::to_json(&manifest),
+        bytes: manifest::to_json(&manifest).into(),
         origin: MANIFEST.to_owned(),
     };
     match files.binary_search_by(|o| o.path.as_str().cmp(MANIFEST)) {

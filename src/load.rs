@@ -23,7 +23,8 @@ pub struct TextFile {
     pub display: String,
     /// Path relative to its folder (`content/`, `templates/`), with `/`.
     pub rel: String,
-    pub text: String,
+    /// Shared, so that a rebuild can keep a file it did not re-read.
+    pub text: std::sync::Arc<str>,
     /// BLAKE3 of the file's bytes.
     pub hash: blake3::Hash,
 }
@@ -34,7 +35,7 @@ pub struct TextFile {
 pub struct BinaryFile {
     pub display: String,
     pub rel: String,
-    pub bytes: Vec<u8>,
+    pub bytes: std::sync::Arc<[u8]>,
 }
 
 /// Everything a build reads, as plain data.
@@ -290,7 +291,7 @@ fn read_texts(
             Ok(TextFile {
                 display,
                 rel,
-                text,
+                text: text.into(),
                 hash,
             })
         })
@@ -311,7 +312,7 @@ fn read_binaries(
             Ok(BinaryFile {
                 display,
                 rel,
-                bytes,
+                bytes: bytes.into(),
             })
         })
         .collect();

@@ -6,7 +6,7 @@
 //! theme's template of the same name. Pages render in parallel and are
 //! merged in path order.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use minijinja::{Environment, State, UndefinedBehavior, Value};
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
@@ -103,7 +103,8 @@ impl Fingerprinted {
 pub struct Output {
     /// Path relative to the output folder, with `/`.
     pub path: String,
-    pub bytes: Vec<u8>,
+    /// Shared, so that a rebuild can keep a file it did not change.
+    pub bytes: std::sync::Arc<[u8]>,
     /// The source it came from, for messages.
     pub origin: String,
 }
@@ -117,7 +118,125 @@ pub struct Rendered {
     pub page_hashes: Vec<Option<blake3::Hash>>,
 }
 
-/// Renders every page, section and asset of `site`.
+/// Pages and sections rendered by the last build, each under the key of
+/// everything its HTML was made from: a rebuild renders again only those
+/// whose key changed (see [`crate::incremental`]).
+#[derive(Debug, Default)]
+pub struct Memo {
+    outputs: HashMap<String, (blake3::Hash, Output, blake3::Hash)>,
+}
+
+/// A key of everything one rendering reads, fed piece by piece.
+struct KeyHasher(blake3::Hasher);
+
+impl KeyHasher {
+    fn new(global: &blake3::Hash) -> Self {
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(global.as_bytes());
+        Self(hasher)
+    }
+
+    /// A string, length first, so that no two sequences hash alike.
+    fn text(&mut self, text: &str) -> &mut Self {
+        self.number(text.len());
+        self.0.update(text.as_bytes());
+        self
+    }
+
+    fn number(&mut self, n: usize) -> &mut Self {
+        self.0.update(&(n as u64).to_le_bytes());
+        self
+    }
+
+    fn debug(&mut self, value: &impl std::fmt::Debug) -> &mut Self {
+        self.text(&format!("{value:?}"))
+    }
+
+    fn finish(&self) -> blake3::Hash {
+        self.0.finalize()
+    }
+}
+
+/// What every page's HTML reads: the configuration, the templates, the
+/// stylesheet and the navigation.
+fn global_key(site: &Site, templates: &[TextFile], stylesheet: &Fingerprinted) -> blake3::Hash {
+    let mut key = KeyHasher::new(&blake3::hash(b"cairn render"));
+    key.debug(&site.config).text(&stylesheet.path);
+    for file in templates {
+        key.text(&file.rel).text(&file.hash.to_hex());
+    }
+    for &s in &site.sections[0].subsections {
+        key.text(&site.sections[s].title)
+            .text(&site.sections[s].url);
+    }
+    key.finish()
+}
+
+/// The key of page `p`'s own rendering (its HTML, or its part of its
+/// section's): the page as resolved, where its links lead and what those
+/// pages are called, who links to it and with which words, its people and
+/// its breadcrumbs. `page_context` reads nothing else.
+fn page_key(shared: &Shared<'_>, global: &blake3::Hash, p: usize) -> blake3::Hash {
+    let site = shared.site;
+    let page = &site.pages[p];
+    let mut key = KeyHasher::new(global);
+    key.text(&page.hash.to_hex())
+        .text(&page.source)
+        .text(&page.url)
+        .text(&page.title)
+        .number(usize::from(page.title_from_body) + 2 * usize::from(page.is_index))
+        .debug(&(page.front.date, page.front.updated))
+        .debug(&page.commit_authors);
+    for link in &breadcrumbs(site, page) {
+        key.text(&link.title).text(&link.url);
+    }
+    for target in &shared.graph.targets[p] {
+        key.text(&target_url(site, target).unwrap_or_default());
+        if let Target::Page { page: to, .. } = target {
+            let to = &site.pages[*to];
+            key.text(&to.title)
+                .text(to.front.description.as_deref().unwrap_or_default());
+            for heading in &to.headings {
+                key.text(&heading.id).text(&heading.text);
+            }
+        }
+        key.debug(target);
+    }
+    for resolved in &shared.graph.derived_from[p] {
+        key.text(resolved)
+            .text(shared.links_title(resolved).unwrap_or_default());
+    }
+    for backlink in &shared.graph.incoming[p] {
+        let from = &site.pages[backlink.from];
+        key.text(&from.title).text(&from.url).text(
+            from.links
+                .get(backlink.link)
+                .map_or("", |l| l.context.as_str()),
+        );
+    }
+    let people = shared.people;
+    let person = |key: &mut KeyHasher, c: usize| {
+        let contributor = &people.contributors[c];
+        key.text(&contributor.id).text(&contributor.name).text(
+            contributor
+                .profile
+                .and_then(|i| people.directory.profiles[i].url.as_deref())
+                .unwrap_or_default(),
+        );
+    };
+    for &c in &people.page_authors[p] {
+        person(&mut key, c);
+    }
+    key.number(usize::MAX);
+    for (c, roles) in &people.page_contributors[p] {
+        person(&mut key, *c);
+        key.debug(roles);
+    }
+    key.finish()
+}
+
+/// Renders every page, section and asset of `site`, reusing from `memo`
+/// every page and section whose key did not change.
 /// `progress`, if given, advances by one for every page and section.
 pub fn render(
     site: &Site,
@@ -125,6 +244,7 @@ pub fn render(
     people: &People,
     templates: &[TextFile],
     progress: Option<&indicatif::ProgressBar>,
+    memo: &mut Memo,
 ) -> (Rendered, Vec<Diagnostic>) {
     let tick = || {
         if let Some(bar) = progress {
@@ -171,38 +291,59 @@ pub fn render(
         templates,
     };
 
+    let global = global_key(site, templates, &stylesheet);
+    let previous = std::mem::take(&mut memo.outputs);
+    // Reuses the last build's output if its key is the same, else renders.
+    let memoized =
+        |path: String, key: blake3::Hash, make: &dyn Fn() -> Result<Output, Diagnostic>| {
+            match previous.get(&path) {
+                Some((old, output, hash)) if *old == key => Ok((key, output.clone(), *hash)),
+                _ => make().map(|output| {
+                    let hash = blake3::hash(&output.bytes);
+                    (key, output, hash)
+                }),
+            }
+        };
+
     // Pages and sections render in parallel, each into its own result.
-    let page_results: Vec<(usize, Result<Output, Diagnostic>)> = site
+    let page_results: Vec<(Option<usize>, Result<_, Diagnostic>)> = site
         .pages
         .par_iter()
         .enumerate()
         .filter(|(_, page)| !page.is_index)
         .map(|(i, page)| {
             tick();
-            (i, render_page(&shared, i, page))
+            let key = page_key(&shared, &global, i);
+            let make = || render_page(&shared, i, page);
+            (Some(i), memoized(output_path(&page.url), key, &make))
         })
         .collect();
-    let section_results: Vec<(Option<usize>, Result<Output, Diagnostic>)> = site
+    let section_results: Vec<(Option<usize>, Result<_, Diagnostic>)> = site
         .sections
         .par_iter()
         .enumerate()
-        .map(|(i, section)| (section.index_page, render_section(&shared, i, section)))
+        .map(|(i, section)| {
+            let key = section_key(&shared, &global, i);
+            let make = || render_section(&shared, i, section);
+            (
+                section.index_page,
+                memoized(output_path(&section.url), key, &make),
+            )
+        })
         .collect();
 
     let mut rendered = Rendered {
         files: Vec::with_capacity(site.pages.len() + site.assets.len() + 4),
         page_hashes: vec![None; site.pages.len()],
     };
-    let results = page_results
-        .into_iter()
-        .map(|(i, r)| (Some(i), r))
-        .chain(section_results);
-    for (page, result) in results {
+    for (page, result) in page_results.into_iter().chain(section_results) {
         match result {
-            Ok(output) => {
+            Ok((key, output, hash)) => {
                 if let Some(i) = page {
-                    rendered.page_hashes[i] = Some(blake3::hash(&output.bytes));
+                    rendered.page_hashes[i] = Some(hash);
                 }
+                memo.outputs
+                    .insert(output.path.clone(), (key, output.clone(), hash));
                 rendered.files.push(output);
             }
             Err(d) => diagnostics.push(d),
@@ -214,7 +355,7 @@ pub fn render(
     diagnostics.extend(more);
     rendered.files.push(Output {
         path: crate::contributors::JSON_FILE.to_owned(),
-        bytes: crate::contributors::to_json(site, people),
+        bytes: crate::contributors::to_json(site, people).into(),
         origin: crate::contributors::JSON_FILE.to_owned(),
     });
 
@@ -235,7 +376,7 @@ pub fn render(
     match render_template(&env, "404.html", &context) {
         Ok(html) => rendered.files.push(Output {
             path: "404.html".to_owned(),
-            bytes: html.into_bytes(),
+            bytes: html.into_bytes().into(),
             origin: format!("{THEME_DIR}/404.html"),
         }),
         Err(e) => diagnostics.push(template_error(&e, templates)),
@@ -243,13 +384,13 @@ pub fn render(
 
     rendered.files.push(Output {
         path: stylesheet.path.clone(),
-        bytes: stylesheet.bytes,
+        bytes: stylesheet.bytes.into(),
         origin: "themes/default/static/style.css".to_owned(),
     });
 
     rendered.files.push(Output {
         path: "llms.txt".to_owned(),
-        bytes: llms_txt(&shared).into_bytes(),
+        bytes: llms_txt(&shared).into_bytes().into(),
         origin: "llms.txt".to_owned(),
     });
 
@@ -258,7 +399,7 @@ pub fn render(
     for page in &site.pages {
         rendered.files.push(Output {
             path: format!("{}index.md", page.url.trim_start_matches('/')),
-            bytes: page.text.as_bytes().to_vec(),
+            bytes: std::sync::Arc::<[u8]>::from(page.text.clone()),
             origin: page.source.clone(),
         });
     }
@@ -424,12 +565,12 @@ fn contributor_pages(shared: &Shared<'_>) -> (Vec<Output>, Vec<Diagnostic>) {
             Ok([
                 Output {
                     path: output_path(&url),
-                    bytes: html.into_bytes(),
+                    bytes: html.into_bytes().into(),
                     origin: crate::contributors::CONTRIBUTORS_FILE.to_owned(),
                 },
                 Output {
                     path: feed_url.trim_start_matches('/').to_owned(),
-                    bytes: feed.into_bytes(),
+                    bytes: feed.into_bytes().into(),
                     origin: crate::contributors::CONTRIBUTORS_FILE.to_owned(),
                 },
             ])
@@ -458,7 +599,7 @@ fn contributor_pages(shared: &Shared<'_>) -> (Vec<Output>, Vec<Diagnostic>) {
     match index {
         Ok(html) => outputs.push(Output {
             path: "contributors/index.html".to_owned(),
-            bytes: html.into_bytes(),
+            bytes: html.into_bytes().into(),
             origin: crate::contributors::CONTRIBUTORS_FILE.to_owned(),
         }),
         Err(e) => diagnostics.push(template_error(&e, shared.templates)),
@@ -564,7 +705,7 @@ fn redirects(shared: &Shared<'_>) -> (Vec<Output>, Vec<Diagnostic>) {
             let href = shared.href(&current, &page.url);
             outputs.push(Output {
                 path,
-                bytes: redirect_html(&href, &page.title).into_bytes(),
+                bytes: redirect_html(&href, &page.title).into_bytes().into(),
                 origin: page.source.clone(),
             });
         }
@@ -670,7 +811,7 @@ fn environment(
         }
     }
     for file in templates {
-        if let Err(e) = env.add_template_owned(file.rel.clone(), file.text.clone()) {
+        if let Err(e) = env.add_template_owned(file.rel.clone(), file.text.to_string()) {
             diagnostics.push(template_error(&e, templates));
         }
     }
@@ -1120,7 +1261,7 @@ fn render_page(shared: &Shared<'_>, p: usize, page: &Page) -> Result<Output, Dia
         .map_err(|e| template_error(&e, shared.templates))?;
     Ok(Output {
         path: output_path(&page.url),
-        bytes: html.into_bytes(),
+        bytes: html.into_bytes().into(),
         origin: page.source.clone(),
     })
 }
@@ -1133,6 +1274,48 @@ fn missing_template(page: &Page, name: &str) -> Diagnostic {
     )
     .at_offset(&page.text, crate::resolve::find_key(&page.text, "template"))
     .with_target(name.to_owned())
+}
+
+/// The key of section `s`'s page: its own page's key, and everything its
+/// listing shows.
+fn section_key(shared: &Shared<'_>, global: &blake3::Hash, s: usize) -> blake3::Hash {
+    let site = shared.site;
+    let section = &site.sections[s];
+    let mut key = KeyHasher::new(global);
+    key.text(&section.title)
+        .text(&section.url)
+        .text(&section.dir);
+    if let Some(p) = section.index_page {
+        key.text(&page_key(shared, global, p).to_hex());
+    }
+    for &i in &section.pages {
+        let p = &site.pages[i];
+        key.text(&p.title)
+            .text(&p.url)
+            .text(p.front.description.as_deref().unwrap_or_default())
+            .debug(&p.front.date)
+            .number(p.front.authors.len());
+        for author in &p.front.authors {
+            key.text(&author.name);
+        }
+    }
+    key.number(usize::MAX);
+    for &sub in &section.subsections {
+        let sub = &site.sections[sub];
+        key.text(&sub.title)
+            .text(&sub.url)
+            .number(sub.pages.len())
+            .text(
+                sub.index_page
+                    .and_then(|i| site.pages[i].front.description.as_deref())
+                    .unwrap_or_default(),
+            );
+    }
+    for s in site.ancestry(s) {
+        key.text(&site.sections[s].title)
+            .text(&site.sections[s].url);
+    }
+    key.finish()
 }
 
 fn render_section(
@@ -1212,7 +1395,7 @@ fn render_section(
         .map_err(|e| template_error(&e, shared.templates))?;
     Ok(Output {
         path: output_path(&section.url),
-        bytes: html.into_bytes(),
+        bytes: html.into_bytes().into(),
         origin,
     })
 }
@@ -1302,7 +1485,7 @@ pub fn into_map(rendered: &Rendered) -> BTreeMap<&str, &[u8]> {
     rendered
         .files
         .iter()
-        .map(|o| (o.path.as_str(), o.bytes.as_slice()))
+        .map(|o| (o.path.as_str(), &*o.bytes))
         .collect()
 }
 

@@ -26,8 +26,8 @@ pub struct Page {
     pub source: String,
     /// Source path relative to the content folder, with `/`.
     pub rel: String,
-    /// The whole source file.
-    pub text: String,
+    /// The whole source file (shared with the load that read it).
+    pub text: std::sync::Arc<str>,
     /// BLAKE3 of the source file's bytes.
     pub hash: blake3::Hash,
     /// Byte offset of the Markdown body in `text`.
@@ -86,7 +86,7 @@ pub struct Asset {
     pub content_rel: Option<String>,
     /// Output path relative to the output folder, with `/`.
     pub path: String,
-    pub bytes: Vec<u8>,
+    pub bytes: std::sync::Arc<[u8]>,
 }
 
 impl Site {

@@ -282,7 +282,7 @@ mod tests {
             .iter()
             .map(|p| Output {
                 path: (*p).to_owned(),
-                bytes: b"<html><body>x</body></html>".to_vec(),
+                bytes: b"<html><body>x</body></html>".to_vec().into(),
                 origin: String::new(),
             })
             .collect();

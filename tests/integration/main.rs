@@ -5,6 +5,7 @@ mod archive;
 mod build;
 mod cli;
 mod hostile;
+mod incremental;
 mod links;
 mod people;
 mod properties;
