@@ -6,9 +6,14 @@ use crate::config::{BuildOptions, CONFIG_FILE, Config};
 use crate::contributors::{self, CONTRIBUTORS_FILE, Directory};
 use crate::diagnostic::{self, Diagnostic, Kind};
 use crate::incremental::Changes;
+use crate::load::{Sources, TextFile};
 use crate::manifest::{self, MANIFEST};
 use crate::render::{self, Output};
+use crate::site::Page;
 use crate::{archive, links, load, resolve};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::sync::Arc;
 
 /// A finished build: the output set and everything it had to say.
 #[derive(Debug, Clone)]
@@ -51,6 +56,12 @@ impl Built {
 /// What one build keeps for the next (see [`crate::incremental`]).
 #[derive(Debug, Default)]
 pub struct Cache {
+    /// What the last load read, and what it had to say.
+    loaded: Option<(Sources, Vec<Diagnostic>)>,
+    /// Each page as parsed, by source path, with the hash of the source and
+    /// the Markdown options it was parsed with.
+    parsed: HashMap<String, (blake3::Hash, Arc<Result<Page, Diagnostic>>)>,
+    markdown: String,
     render: render::Memo,
 }
 
@@ -64,7 +75,13 @@ pub fn build(options: &BuildOptions) -> Built {
 pub fn build_cached(options: &BuildOptions, cache: &mut Cache, changes: &Changes) -> Built {
     let _ = changes;
     let mut clock = StageClock::new();
-    let (mut sources, mut diagnostics) = load::load(options);
+    let (mut sources, mut diagnostics) = match (changes, &cache.loaded) {
+        (Changes::Paths(paths), Some((previous, said))) => {
+            load::reload(options, previous, said, paths).unwrap_or_else(|| load::load(options))
+        }
+        _ => load::load(options),
+    };
+    cache.loaded = Some((sources.clone(), diagnostics.clone()));
     clock.lap("load");
     let mut config = match sources.config.take() {
         Some(text) => Config::parse(&text, CONFIG_FILE).unwrap_or_else(|d| {
@@ -90,7 +107,8 @@ pub fn build_cached(options: &BuildOptions, cache: &mut Cache, changes: &Changes
     } else {
         crate::git::History::new()
     };
-    let (site, more) = resolve::resolve(sources, config, &history, options);
+    let parsed = parse(std::mem::take(&mut sources.pages), &config, cache);
+    let (site, more) = resolve::resolve_parsed(parsed, sources, config, &history, options);
     diagnostics.extend(more);
     clock.lap("resolve");
     if let Some(bar) = &options.progress {
@@ -178,6 +196,41 @@ pub fn build_cached(options: &BuildOptions, cache: &mut Cache, changes: &Changes
         root,
         base_path: site.config.base_path(),
     }
+}
+
+/// Parses every page, taking from `cache` those whose source and Markdown
+/// options are as they were.
+fn parse(
+    pages: Vec<TextFile>,
+    config: &Config,
+    cache: &mut Cache,
+) -> Vec<Result<Page, Diagnostic>> {
+    let markdown = format!("{:?}", config.markdown);
+    if cache.markdown != markdown {
+        cache.parsed.clear();
+        cache.markdown = markdown;
+    }
+    let previous = std::mem::take(&mut cache.parsed);
+    let results: Vec<(String, blake3::Hash, Arc<Result<Page, Diagnostic>>)> = pages
+        .into_par_iter()
+        .map(|file| {
+            let (display, hash) = (file.display.clone(), file.hash);
+            let result = match previous.get(&display) {
+                Some((old, result)) if *old == hash => Arc::clone(result),
+                _ => Arc::new(resolve::parse_page(file, &config.markdown)),
+            };
+            (display, hash, result)
+        })
+        .collect();
+    let mut parsed = Vec::with_capacity(results.len());
+    for (display, hash, result) in results {
+        parsed.push(Arc::clone(&result));
+        cache.parsed.insert(display, (hash, result));
+    }
+    parsed
+        .into_par_iter()
+        .map(|result| Result::clone(&result))
+        .collect()
 }
 
 /// Prints how long each stage took when `CAIRN_TIMINGS` is set: a tool for

@@ -23,7 +23,7 @@ pub struct TextFile {
     pub display: String,
     /// Path relative to its folder (`content/`, `templates/`), with `/`.
     pub rel: String,
-    /// Shared, so that a rebuild can keep a file it did not re-read.
+    /// Shared, so that a rebuild can keep a file it did not read again.
     pub text: std::sync::Arc<str>,
     /// BLAKE3 of the file's bytes.
     pub hash: blake3::Hash,
@@ -103,6 +103,78 @@ pub fn load(options: &BuildOptions) -> (Sources, Vec<Diagnostic>) {
         sources.templates = read_texts(options, files, &mut diagnostics);
     }
     (sources, diagnostics)
+}
+
+/// Brings `previous` (what the last load read, with its diagnostics) up to
+/// date after the files at `changed` (absolute paths) were written or
+/// removed, reading only those. `None` when that is not enough to be exact
+/// (a file or folder that was not there before, a link, anything outside
+/// the content folder): then [`load`] reads everything.
+pub fn reload(
+    options: &BuildOptions,
+    previous: &Sources,
+    previous_diagnostics: &[Diagnostic],
+    changed: &std::collections::BTreeSet<PathBuf>,
+) -> Option<(Sources, Vec<Diagnostic>)> {
+    let content = std::path::absolute(&options.content).ok()?;
+    let mut sources = previous.clone();
+    let mut touched = std::collections::HashSet::new();
+    let mut diagnostics = Vec::new();
+    for path in changed {
+        let rel = slash_path(path.strip_prefix(&content).ok()?);
+        if rel.is_empty() {
+            return None;
+        }
+        let page = sources.pages.binary_search_by(|f| f.rel.as_str().cmp(&rel));
+        let asset = sources
+            .assets
+            .binary_search_by(|f| f.rel.as_str().cmp(&rel));
+        match std::fs::symlink_metadata(path) {
+            Ok(meta) if meta.is_file() => {
+                let list = vec![(path.clone(), rel.clone())];
+                if let Ok(i) = page {
+                    let file = sources.pages.remove(i);
+                    touched.insert(file.display);
+                    if let Some(fresh) = read_texts(options, list, &mut diagnostics).pop() {
+                        sources.pages.insert(i, fresh);
+                    }
+                } else if let Ok(i) = asset {
+                    let file = sources.assets.remove(i);
+                    touched.insert(file.display);
+                    if let Some(fresh) = read_binaries(options, list, &mut diagnostics).pop() {
+                        sources.assets.insert(i, fresh);
+                    }
+                } else {
+                    return None;
+                }
+            }
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                if let Ok(i) = page {
+                    touched.insert(sources.pages.remove(i).display);
+                } else if let Ok(i) = asset {
+                    touched.insert(sources.assets.remove(i).display);
+                } else {
+                    // A folder that held files is gone: walk again. A file
+                    // never read (an editor's temp file) changes nothing.
+                    let folder = format!("{rel}/");
+                    let held = |r: &str| r.starts_with(&folder);
+                    if sources.pages.iter().any(|f| held(&f.rel))
+                        || sources.assets.iter().any(|f| held(&f.rel))
+                    {
+                        return None;
+                    }
+                }
+            }
+            _ => return None,
+        }
+    }
+    let mut all: Vec<Diagnostic> = previous_diagnostics
+        .iter()
+        .filter(|d| !touched.contains(&d.file))
+        .cloned()
+        .collect();
+    all.extend(diagnostics);
+    Some((sources, all))
 }
 
 /// The git history of the content folder, for `[provenance] git = true`.

@@ -126,26 +126,36 @@ pub struct Memo {
     outputs: HashMap<String, (blake3::Hash, Output, blake3::Hash)>,
 }
 
-/// A key of everything one rendering reads, fed piece by piece.
-struct KeyHasher(blake3::Hasher);
+/// A key of everything one rendering reads, fed piece by piece into a
+/// buffer and hashed once (BLAKE3 is fast on a kilobyte, slow on a
+/// thousand calls of a few bytes).
+struct KeyHasher(Vec<u8>);
 
 impl KeyHasher {
     fn new(global: &blake3::Hash) -> Self {
-        let mut hasher = blake3::Hasher::new();
-        hasher.update(global.as_bytes());
-        Self(hasher)
+        let mut buffer = Vec::with_capacity(1024);
+        buffer.extend_from_slice(global.as_bytes());
+        Self(buffer)
     }
 
     /// A string, length first, so that no two sequences hash alike.
     fn text(&mut self, text: &str) -> &mut Self {
         self.number(text.len());
-        self.0.update(text.as_bytes());
+        self.0.extend_from_slice(text.as_bytes());
         self
     }
 
     fn number(&mut self, n: usize) -> &mut Self {
-        self.0.update(&(n as u64).to_le_bytes());
+        self.0.extend_from_slice(&(n as u64).to_le_bytes());
         self
+    }
+
+    fn date(&mut self, date: Option<jiff::civil::Date>) -> &mut Self {
+        match date {
+            Some(d) => self
+                .number((d.year() as usize) << 16 | (d.month() as usize) << 8 | d.day() as usize),
+            None => self.number(usize::MAX),
+        }
     }
 
     fn debug(&mut self, value: &impl std::fmt::Debug) -> &mut Self {
@@ -153,7 +163,7 @@ impl KeyHasher {
     }
 
     fn finish(&self) -> blake3::Hash {
-        self.0.finalize()
+        blake3::hash(&self.0)
     }
 }
 
@@ -180,27 +190,51 @@ fn page_key(shared: &Shared<'_>, global: &blake3::Hash, p: usize) -> blake3::Has
     let site = shared.site;
     let page = &site.pages[p];
     let mut key = KeyHasher::new(global);
-    key.text(&page.hash.to_hex())
-        .text(&page.source)
+    key.0.extend_from_slice(page.hash.as_bytes());
+    key.text(&page.source)
         .text(&page.url)
         .text(&page.title)
         .number(usize::from(page.title_from_body) + 2 * usize::from(page.is_index))
-        .debug(&(page.front.date, page.front.updated))
-        .debug(&page.commit_authors);
-    for link in &breadcrumbs(site, page) {
-        key.text(&link.title).text(&link.url);
+        .date(page.front.date)
+        .date(page.front.updated);
+    for person in &page.commit_authors {
+        key.text(&person.name)
+            .text(person.email.as_deref().unwrap_or_default());
+    }
+    // The breadcrumbs (and the section itself: more than needed is safe).
+    for s in site.ancestry(page.section) {
+        key.text(&site.sections[s].title)
+            .text(&site.sections[s].url);
     }
     for target in &shared.graph.targets[p] {
-        key.text(&target_url(site, target).unwrap_or_default());
-        if let Target::Page { page: to, .. } = target {
-            let to = &site.pages[*to];
-            key.text(&to.title)
-                .text(to.front.description.as_deref().unwrap_or_default());
-            for heading in &to.headings {
-                key.text(&heading.id).text(&heading.text);
+        match target {
+            Target::Page { page: to, anchor } => {
+                let to = &site.pages[*to];
+                key.number(1)
+                    .text(&to.url)
+                    .text(anchor.as_deref().unwrap_or_default())
+                    .text(&to.title)
+                    .text(to.front.description.as_deref().unwrap_or_default());
+                for heading in &to.headings {
+                    key.text(&heading.id).text(&heading.text);
+                }
+            }
+            Target::Section { url } => {
+                key.number(2).text(url);
+            }
+            Target::File { url } => {
+                key.number(3).text(url);
+            }
+            Target::OwnAnchor(anchor) => {
+                key.number(4).text(anchor);
+            }
+            Target::External => {
+                key.number(5);
+            }
+            Target::Missing => {
+                key.number(6);
             }
         }
-        key.debug(target);
     }
     for resolved in &shared.graph.derived_from[p] {
         key.text(resolved)
@@ -230,7 +264,10 @@ fn page_key(shared: &Shared<'_>, global: &blake3::Hash, p: usize) -> blake3::Has
     key.number(usize::MAX);
     for (c, roles) in &people.page_contributors[p] {
         person(&mut key, *c);
-        key.debug(roles);
+        for role in roles {
+            key.text(role);
+        }
+        key.number(usize::MAX);
     }
     key.finish()
 }
@@ -293,18 +330,6 @@ pub fn render(
 
     let global = global_key(site, templates, &stylesheet);
     let previous = std::mem::take(&mut memo.outputs);
-    // Reuses the last build's output if its key is the same, else renders.
-    let memoized =
-        |path: String, key: blake3::Hash, make: &dyn Fn() -> Result<Output, Diagnostic>| {
-            match previous.get(&path) {
-                Some((old, output, hash)) if *old == key => Ok((key, output.clone(), *hash)),
-                _ => make().map(|output| {
-                    let hash = blake3::hash(&output.bytes);
-                    (key, output, hash)
-                }),
-            }
-        };
-
     // Pages and sections render in parallel, each into its own result.
     let page_results: Vec<(Option<usize>, Result<_, Diagnostic>)> = site
         .pages
@@ -315,7 +340,10 @@ pub fn render(
             tick();
             let key = page_key(&shared, &global, i);
             let make = || render_page(&shared, i, page);
-            (Some(i), memoized(output_path(&page.url), key, &make))
+            (
+                Some(i),
+                memoized(&previous, &output_path(&page.url), key, make),
+            )
         })
         .collect();
     let section_results: Vec<(Option<usize>, Result<_, Diagnostic>)> = site
@@ -327,7 +355,7 @@ pub fn render(
             let make = || render_section(&shared, i, section);
             (
                 section.index_page,
-                memoized(output_path(&section.url), key, &make),
+                memoized(&previous, &output_path(&section.url), key, make),
             )
         })
         .collect();
@@ -350,8 +378,12 @@ pub fn render(
         }
     }
 
-    let (pages, more) = contributor_pages(&shared);
-    rendered.files.extend(pages);
+    let (pages, more) = contributor_pages(&shared, &global, &previous);
+    for (key, output, hash) in pages {
+        memo.outputs
+            .insert(output.path.clone(), (key, output.clone(), hash));
+        rendered.files.push(output);
+    }
     diagnostics.extend(more);
     rendered.files.push(Output {
         path: crate::contributors::JSON_FILE.to_owned(),
@@ -459,7 +491,32 @@ struct ContributorContext<'a> {
 }
 
 /// `/contributors/` and `/contributors/<id>/`.
-fn contributor_pages(shared: &Shared<'_>) -> (Vec<Output>, Vec<Diagnostic>) {
+/// A rendered output with the key it was made under and its hash.
+type Keyed = (blake3::Hash, Output, blake3::Hash);
+type Previous = HashMap<String, Keyed>;
+
+/// The last build's output at `path` if it was made under `key`, else a
+/// fresh one from `make`.
+fn memoized(
+    previous: &Previous,
+    path: &str,
+    key: blake3::Hash,
+    make: impl FnOnce() -> Result<Output, Diagnostic>,
+) -> Result<Keyed, Diagnostic> {
+    match previous.get(path) {
+        Some((old, output, hash)) if *old == key => Ok((key, output.clone(), *hash)),
+        _ => make().map(|output| {
+            let hash = blake3::hash(&output.bytes);
+            (key, output, hash)
+        }),
+    }
+}
+
+fn contributor_pages(
+    shared: &Shared<'_>,
+    global: &blake3::Hash,
+    previous: &Previous,
+) -> (Vec<Keyed>, Vec<Diagnostic>) {
     let (site, people) = (shared.site, shared.people);
     let mut outputs = Vec::new();
     let mut diagnostics = Vec::new();
@@ -486,7 +543,7 @@ fn contributor_pages(shared: &Shared<'_>) -> (Vec<Output>, Vec<Diagnostic>) {
             roles,
         }
     };
-    let results: Vec<Result<[Output; 2], Diagnostic>> = people
+    let results: Vec<Result<[Keyed; 2], Diagnostic>> = people
         .contributors
         .par_iter()
         .enumerate()
@@ -544,36 +601,62 @@ fn contributor_pages(shared: &Shared<'_>) -> (Vec<Output>, Vec<Diagnostic>) {
                     .collect(),
                 tags,
             };
-            let html = render_template(
-                shared.env,
-                "contributor.html",
-                &Context {
-                    site: &shared.globals.site,
-                    nav: &shared.globals.nav,
-                    page: None,
-                    section: None,
-                    contributor: Some(context),
-                    contributors: None,
-                    current_url: &url,
-                    absolute_urls: false,
-                },
-            )
-            .map_err(|e| template_error(&e, shared.templates))?;
-            let feed_url = format!("{url}atom.xml");
-            let feed =
-                crate::feed::contributor_feed(site, people, c, &|to| shared.href(&feed_url, to));
-            Ok([
-                Output {
+            // The page shows its context; the feed also each page's
+            // update, summary and people.
+            let mut key = KeyHasher::new(global);
+            let _ = serde_json::to_writer(&mut key.0, &context);
+            for p in c
+                .authored
+                .iter()
+                .chain(c.contributed.iter().map(|(p, _)| p))
+            {
+                let page = &site.pages[*p];
+                key.date(page.front.updated)
+                    .text(page.front.description.as_deref().unwrap_or_default());
+                for &a in &people.page_authors[*p] {
+                    key.text(&people.contributors[a].name);
+                }
+                key.number(usize::MAX);
+                for (h, _) in &people.page_contributors[*p] {
+                    key.text(&people.contributors[*h].name);
+                }
+            }
+            let key = key.finish();
+            let html = memoized(previous, &output_path(&url), key, || {
+                let html = render_template(
+                    shared.env,
+                    "contributor.html",
+                    &Context {
+                        site: &shared.globals.site,
+                        nav: &shared.globals.nav,
+                        page: None,
+                        section: None,
+                        contributor: Some(context),
+                        contributors: None,
+                        current_url: &url,
+                        absolute_urls: false,
+                    },
+                )
+                .map_err(|e| template_error(&e, shared.templates))?;
+                Ok(Output {
                     path: output_path(&url),
                     bytes: html.into_bytes().into(),
                     origin: crate::contributors::CONTRIBUTORS_FILE.to_owned(),
-                },
-                Output {
-                    path: feed_url.trim_start_matches('/').to_owned(),
+                })
+            })?;
+            let feed_url = format!("{url}atom.xml");
+            let feed_path = feed_url.trim_start_matches('/').to_owned();
+            let feed = memoized(previous, &feed_path, key, || {
+                let feed = crate::feed::contributor_feed(site, people, c, &|to| {
+                    shared.href(&feed_url, to)
+                });
+                Ok(Output {
+                    path: feed_path.clone(),
                     bytes: feed.into_bytes().into(),
                     origin: crate::contributors::CONTRIBUTORS_FILE.to_owned(),
-                },
-            ])
+                })
+            })?;
+            Ok([html, feed])
         })
         .collect();
     for result in results {
@@ -582,27 +665,33 @@ fn contributor_pages(shared: &Shared<'_>) -> (Vec<Output>, Vec<Diagnostic>) {
             Err(d) => diagnostics.push(d),
         }
     }
-    let index = render_template(
-        shared.env,
-        "contributors.html",
-        &Context {
-            site: &shared.globals.site,
-            nav: &shared.globals.nav,
-            page: None,
-            section: None,
-            contributor: None,
-            contributors: Some(everyone),
-            current_url: "/contributors/",
-            absolute_urls: false,
-        },
-    );
-    match index {
-        Ok(html) => outputs.push(Output {
+    let mut key = KeyHasher::new(global);
+    let _ = serde_json::to_writer(&mut key.0, &everyone);
+    let index = memoized(previous, "contributors/index.html", key.finish(), || {
+        let html = render_template(
+            shared.env,
+            "contributors.html",
+            &Context {
+                site: &shared.globals.site,
+                nav: &shared.globals.nav,
+                page: None,
+                section: None,
+                contributor: None,
+                contributors: Some(everyone),
+                current_url: "/contributors/",
+                absolute_urls: false,
+            },
+        )
+        .map_err(|e| template_error(&e, shared.templates))?;
+        Ok(Output {
             path: "contributors/index.html".to_owned(),
             bytes: html.into_bytes().into(),
             origin: crate::contributors::CONTRIBUTORS_FILE.to_owned(),
-        }),
-        Err(e) => diagnostics.push(template_error(&e, shared.templates)),
+        })
+    });
+    match index {
+        Ok(keyed) => outputs.push(keyed),
+        Err(d) => diagnostics.push(d),
     }
     (outputs, diagnostics)
 }
@@ -1293,7 +1382,7 @@ fn section_key(shared: &Shared<'_>, global: &blake3::Hash, s: usize) -> blake3::
         key.text(&p.title)
             .text(&p.url)
             .text(p.front.description.as_deref().unwrap_or_default())
-            .debug(&p.front.date)
+            .date(p.front.date)
             .number(p.front.authors.len());
         for author in &p.front.authors {
             key.text(&author.name);

@@ -23,18 +23,28 @@ pub const INDEX_NAMES: [&str; 3] = ["_index.md", "index.md", "readme.md"];
 
 /// Builds the [`Site`] from the loaded sources.
 pub fn resolve(
+    mut sources: Sources,
+    config: Config,
+    history: &History,
+    options: &BuildOptions,
+) -> (Site, Vec<Diagnostic>) {
+    let parsed: Vec<Result<Page, Diagnostic>> = std::mem::take(&mut sources.pages)
+        .into_par_iter()
+        .map(|file| parse_page(file, &config.markdown))
+        .collect();
+    resolve_parsed(parsed, sources, config, history, options)
+}
+
+/// Builds the [`Site`] from pages already parsed (one result for each of
+/// the loaded pages, in their order) and the rest of the sources.
+pub fn resolve_parsed(
+    parsed: Vec<Result<Page, Diagnostic>>,
     sources: Sources,
     config: Config,
     history: &History,
     options: &BuildOptions,
 ) -> (Site, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
-
-    let parsed: Vec<Result<Page, Diagnostic>> = sources
-        .pages
-        .into_par_iter()
-        .map(|file| parse_page(file, &config.markdown))
-        .collect();
     let mut pages = Vec::with_capacity(parsed.len());
     for result in parsed {
         match result {
@@ -84,8 +94,9 @@ pub fn resolve(
     )
 }
 
-/// Parses one page's front matter and finds its title.
-fn parse_page(file: TextFile, markdown: &MarkdownConfig) -> Result<Page, Diagnostic> {
+/// Parses one page's front matter and finds its title: a function of the
+/// file and the Markdown options alone.
+pub fn parse_page(file: TextFile, markdown: &MarkdownConfig) -> Result<Page, Diagnostic> {
     let split = frontmatter::split(&file.text, &file.display)?;
     let front = frontmatter::parse(&split, &file.text, &file.display)?;
     let body_offset = split.body_offset;
