@@ -60,7 +60,7 @@ pub struct Cache {
     loaded: Option<(Sources, Vec<Diagnostic>)>,
     /// Each page as parsed, by source path, with the hash of the source and
     /// the Markdown options it was parsed with.
-    parsed: HashMap<String, (blake3::Hash, Arc<Result<Page, Diagnostic>>)>,
+    parsed: HashMap<String, (blake3::Hash, Parsed)>,
     markdown: String,
     render: render::Memo,
 }
@@ -198,6 +198,9 @@ pub fn build_cached(options: &BuildOptions, cache: &mut Cache, changes: &Changes
     }
 }
 
+/// One page as parsed (or why it could not be), shared with the cache.
+type Parsed = Arc<Result<Page, Diagnostic>>;
+
 /// Parses every page, taking from `cache` those whose source and Markdown
 /// options are as they were.
 fn parse(
@@ -211,7 +214,7 @@ fn parse(
         cache.markdown = markdown;
     }
     let previous = std::mem::take(&mut cache.parsed);
-    let results: Vec<(String, blake3::Hash, Arc<Result<Page, Diagnostic>>)> = pages
+    let results: Vec<(String, blake3::Hash, Parsed)> = pages
         .into_par_iter()
         .map(|file| {
             let (display, hash) = (file.display.clone(), file.hash);
