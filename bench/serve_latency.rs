@@ -111,7 +111,7 @@ fn first_page(content: &Path) -> String {
             if path.is_dir() {
                 stack.push(path);
             } else if path.extension().is_some_and(|e| e == "md")
-                && !path.file_name().is_some_and(|n| n == "_index.md")
+                && path.file_name().is_none_or(|n| n != "_index.md")
             {
                 pages.push(path);
             }
