@@ -281,6 +281,9 @@ fn run_build(root: &Path, args: &BuildArgs) -> u8 {
 
 #[cfg(feature = "serve")]
 fn run_serve(root: &Path, args: &ServeArgs) -> u8 {
+    // Absolute, as the watcher reports paths, so that both name a file alike.
+    let root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+    let root = root.as_path();
     let mut build = BuildOptions::new(root);
     if let Some(content) = &args.content {
         build.content = root.join(content);

@@ -33,7 +33,8 @@
     close.style.cssText = "float:right;font:inherit;font-size:20px;background:none;color:inherit;border:0;cursor:pointer";
     close.onclick = hideErrors;
     const pre = document.createElement("pre");
-    pre.style.cssText = "white-space:pre-wrap;margin:.75rem 0 0";
+    pre.style.cssText =
+      "white-space:pre-wrap;margin:.75rem 0 0;padding:0;border:0;background:none;color:inherit;font:inherit";
     pre.textContent = text;
     overlay.replaceChildren(close, title, pre);
   }

@@ -112,9 +112,7 @@ pub fn serve(options: ServeOptions) -> Result<(), Diagnostic> {
     let started = Instant::now();
     let built = builder.build(&Changes::Everything);
     print_diagnostics(&built.diagnostics, options.color);
-    let errors = built
-        .has_errors()
-        .then(|| diagnostic::render_all(&built.diagnostics, false));
+    let errors = built.has_errors().then(|| overlay_text(&built));
     println!(
         "Built {} pages ({} files) in {} ms{}",
         built.pages,
@@ -171,7 +169,7 @@ pub fn rebuild(builder: &mut Builder, live: &Live, changes: &Changes, color: boo
         let snapshot = Snapshot {
             built: Arc::clone(&previous.built),
             generation: previous.generation + 1,
-            errors: Some(diagnostic::render_all(&built.diagnostics, false)),
+            errors: Some(overlay_text(&built)),
         };
         live.publish(snapshot, Some(&[]));
         return;
@@ -192,6 +190,18 @@ pub fn rebuild(builder: &mut Builder, live: &Live, changes: &Changes, color: boo
     // A long list helps nobody: past a few hundred, every page reloads.
     let changed = (changed.len() <= 500).then_some(changed);
     live.publish(snapshot, changed.as_deref());
+}
+
+/// The errors of a failed build, as the terminal shows them without
+/// colours (warnings stay in the terminal).
+fn overlay_text(built: &Built) -> String {
+    let errors: Vec<Diagnostic> = built
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .cloned()
+        .collect();
+    diagnostic::render_all(&errors, false)
 }
 
 /// Output paths whose bytes differ between two builds (added and removed
