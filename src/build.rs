@@ -3,9 +3,11 @@
 //! run a whole build without touching the output folder.
 
 use crate::config::{BuildOptions, CONFIG_FILE, Config};
+use crate::contributors::People;
 use crate::contributors::{self, CONTRIBUTORS_FILE, Directory};
 use crate::diagnostic::{self, Diagnostic, Kind};
 use crate::incremental::Changes;
+use crate::key::KeyHasher;
 use crate::load::{Sources, TextFile};
 use crate::manifest::{self, MANIFEST};
 use crate::render::{self, Output};
@@ -62,6 +64,10 @@ pub struct Cache {
     /// the Markdown options it was parsed with.
     parsed: HashMap<String, (blake3::Hash, Parsed)>,
     markdown: String,
+    /// `contributors.yaml` as parsed, by the hash of its text.
+    directory: Option<(blake3::Hash, Directory, Vec<Diagnostic>)>,
+    /// Who did what, by the key of every page's people and dates.
+    people: Option<(blake3::Hash, Arc<People>)>,
     render: render::Memo,
 }
 
@@ -94,10 +100,16 @@ pub fn build_cached(options: &BuildOptions, cache: &mut Cache, changes: &Changes
         config.relative_urls = relative;
     }
     let templates = std::mem::take(&mut sources.templates);
-    let (directory, more) = match sources.contributors.take() {
-        Some(text) => Directory::parse(&text, CONTRIBUTORS_FILE),
-        None => (Directory::default(), Vec::new()),
+    let text = sources.contributors.take();
+    let text_hash = blake3::hash(text.as_deref().unwrap_or_default().as_bytes());
+    let (directory, more) = match (&cache.directory, text) {
+        (Some((hash, directory, said)), _) if *hash == text_hash => {
+            (directory.clone(), said.clone())
+        }
+        (_, Some(text)) => Directory::parse(&text, CONTRIBUTORS_FILE),
+        (_, None) => (Directory::default(), Vec::new()),
     };
+    cache.directory = Some((text_hash, directory.clone(), more.clone()));
     diagnostics.extend(more);
     let history = if config.provenance.git {
         let (history, more) = load::git_history(options);
@@ -107,7 +119,9 @@ pub fn build_cached(options: &BuildOptions, cache: &mut Cache, changes: &Changes
     } else {
         crate::git::History::new()
     };
+    clock.lap("config");
     let parsed = parse(std::mem::take(&mut sources.pages), &config, cache);
+    clock.lap("parse");
     let (site, more) = resolve::resolve_parsed(parsed, sources, config, &history, options);
     diagnostics.extend(more);
     clock.lap("resolve");
@@ -116,7 +130,12 @@ pub fn build_cached(options: &BuildOptions, cache: &mut Cache, changes: &Changes
         let own_pages = site.pages.iter().filter(|p| !p.is_index).count();
         bar.set_length((own_pages + site.sections.len()) as u64);
     }
-    let people = contributors::gather(&site, directory);
+    let people_key = people_key(&site, &text_hash);
+    let people = match &cache.people {
+        Some((key, people)) if *key == people_key => Arc::clone(people),
+        _ => Arc::new(contributors::gather(&site, directory)),
+    };
+    cache.people = Some((people_key, Arc::clone(&people)));
     clock.lap("gather");
     let (graph, more) = links::link(&site);
     diagnostics.extend(more);
@@ -198,8 +217,34 @@ pub fn build_cached(options: &BuildOptions, cache: &mut Cache, changes: &Changes
     }
 }
 
+/// The key of what `contributors::gather` reads: the directory and every
+/// page's people and dates, in page order.
+fn people_key(site: &crate::site::Site, directory: &blake3::Hash) -> blake3::Hash {
+    let mut key = KeyHasher::new(directory);
+    let person = |key: &mut KeyHasher, p: &crate::frontmatter::Person| {
+        key.text(&p.name)
+            .text(p.email.as_deref().unwrap_or("\u{0}"))
+            .text(p.url.as_deref().unwrap_or("\u{0}"))
+            .text(p.role.as_deref().unwrap_or("\u{0}"));
+    };
+    for page in &site.pages {
+        key.text(&page.source).date(page.date).date(page.updated);
+        for list in [
+            &page.front.authors,
+            &page.front.contributors,
+            &page.commit_authors,
+        ] {
+            key.number(list.len());
+            for p in list {
+                person(&mut key, p);
+            }
+        }
+    }
+    key.finish()
+}
+
 /// One page as parsed (or why it could not be), shared with the cache.
-type Parsed = Arc<Result<Page, Diagnostic>>;
+type Parsed = Result<Arc<crate::site::Parsed>, Diagnostic>;
 
 /// Parses every page, taking from `cache` those whose source and Markdown
 /// options are as they were.
@@ -213,27 +258,40 @@ fn parse(
         cache.parsed.clear();
         cache.markdown = markdown;
     }
-    let previous = std::mem::take(&mut cache.parsed);
-    let results: Vec<(String, blake3::Hash, Parsed)> = pages
+    let known = &cache.parsed;
+    let results: Vec<(Option<(String, blake3::Hash)>, Parsed)> = pages
         .into_par_iter()
-        .map(|file| {
-            let (display, hash) = (file.display.clone(), file.hash);
-            let result = match previous.get(&display) {
-                Some((old, result)) if *old == hash => Arc::clone(result),
-                _ => Arc::new(resolve::parse_page(file, &config.markdown)),
-            };
-            (display, hash, result)
+        .map(|file| match known.get(&file.display) {
+            Some((old, result)) if *old == file.hash => (None, result.clone()),
+            _ => {
+                let fresh = Some((file.display.clone(), file.hash));
+                (
+                    fresh,
+                    resolve::parse_page(file, &config.markdown).map(Arc::new),
+                )
+            }
         })
         .collect();
-    let mut parsed = Vec::with_capacity(results.len());
-    for (display, hash, result) in results {
-        parsed.push(Arc::clone(&result));
-        cache.parsed.insert(display, (hash, result));
+    let count = results.len();
+    let mut pages = Vec::with_capacity(count);
+    for (fresh, result) in results {
+        if let Some((display, hash)) = fresh {
+            cache.parsed.insert(display, (hash, result.clone()));
+        }
+        pages.push(result.map(Page::new));
     }
-    parsed
-        .into_par_iter()
-        .map(|result| Result::clone(&result))
-        .collect()
+    // The cache holds every page read now (and maybe some no longer there):
+    // as many entries as pages means exactly these.
+    if cache.parsed.len() > count {
+        let current: std::collections::HashSet<&str> = pages
+            .iter()
+            .filter_map(|p| p.as_ref().ok().map(|p| p.source.as_str()))
+            .collect();
+        cache
+            .parsed
+            .retain(|display, (_, result)| current.contains(display.as_str()) || result.is_err());
+    }
+    pages
 }
 
 /// Prints how long each stage took when `CAIRN_TIMINGS` is set: a tool for

@@ -296,7 +296,7 @@ pub fn gather(site: &Site, directory: Directory) -> People {
         .collect();
     for (p, (authors, helpers)) in page_people.into_iter().enumerate() {
         let page = &site.pages[p];
-        let dates = [page.front.date, page.front.updated];
+        let dates = [page.date, page.updated];
         let mut author_ix = Vec::with_capacity(authors.len());
         for id in authors {
             let Some(&c) = people.by_id.get(&id) else {

@@ -25,7 +25,7 @@ fn escape(text: &str) -> String {
 
 /// A page's date for a feed: its `updated`, else its `date`.
 fn page_date(page: &Page) -> Option<jiff::civil::Date> {
-    page.front.updated.or(page.front.date)
+    page.updated.or(page.date)
 }
 
 fn timestamp(date: Option<jiff::civil::Date>) -> String {
@@ -107,7 +107,7 @@ pub fn contributor_feed(
             "    <updated>{}</updated>\n",
             timestamp(page_date(page))
         ));
-        if let Some(date) = page.front.date {
+        if let Some(date) = page.date {
             xml.push_str(&format!(
                 "    <published>{}</published>\n",
                 timestamp(Some(date))

@@ -24,6 +24,7 @@ pub mod frontmatter;
 pub mod git;
 pub mod highlight;
 pub mod incremental;
+pub mod key;
 pub mod links;
 pub mod load;
 pub mod manifest;

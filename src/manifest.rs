@@ -68,8 +68,8 @@ pub fn manifest<'a>(
                 .iter()
                 .map(|(c, _)| people.contributors[*c].id.clone())
                 .collect(),
-            date: page.front.date.map(|d| d.to_string()),
-            updated: page.front.updated.map(|d| d.to_string()),
+            date: page.date.map(|d| d.to_string()),
+            updated: page.updated.map(|d| d.to_string()),
             license: site.license_of(page),
             derived_from: graph.derived_from.get(i).cloned().unwrap_or_default(),
             links: graph.outgoing[i]

@@ -16,6 +16,7 @@ use serde::Serialize;
 use crate::config::Config;
 use crate::contributors::People;
 use crate::diagnostic::{Diagnostic, Kind};
+use crate::key::KeyHasher;
 use crate::links::{LinkGraph, Target, target_url};
 use crate::load::TextFile;
 use crate::markdown::{self, Heading, LinkKind, LinkRef, Rewrite};
@@ -126,47 +127,6 @@ pub struct Memo {
     outputs: HashMap<String, (blake3::Hash, Output, blake3::Hash)>,
 }
 
-/// A key of everything one rendering reads, fed piece by piece into a
-/// buffer and hashed once (BLAKE3 is fast on a kilobyte, slow on a
-/// thousand calls of a few bytes).
-struct KeyHasher(Vec<u8>);
-
-impl KeyHasher {
-    fn new(global: &blake3::Hash) -> Self {
-        let mut buffer = Vec::with_capacity(1024);
-        buffer.extend_from_slice(global.as_bytes());
-        Self(buffer)
-    }
-
-    /// A string, length first, so that no two sequences hash alike.
-    fn text(&mut self, text: &str) -> &mut Self {
-        self.number(text.len());
-        self.0.extend_from_slice(text.as_bytes());
-        self
-    }
-
-    fn number(&mut self, n: usize) -> &mut Self {
-        self.0.extend_from_slice(&(n as u64).to_le_bytes());
-        self
-    }
-
-    fn date(&mut self, date: Option<jiff::civil::Date>) -> &mut Self {
-        match date {
-            Some(d) => self
-                .number((d.year() as usize) << 16 | (d.month() as usize) << 8 | d.day() as usize),
-            None => self.number(usize::MAX),
-        }
-    }
-
-    fn debug(&mut self, value: &impl std::fmt::Debug) -> &mut Self {
-        self.text(&format!("{value:?}"))
-    }
-
-    fn finish(&self) -> blake3::Hash {
-        blake3::hash(&self.0)
-    }
-}
-
 /// What every page's HTML reads: the configuration, the templates, the
 /// stylesheet and the navigation.
 fn global_key(site: &Site, templates: &[TextFile], stylesheet: &Fingerprinted) -> blake3::Hash {
@@ -195,8 +155,8 @@ fn page_key(shared: &Shared<'_>, global: &blake3::Hash, p: usize) -> blake3::Has
         .text(&page.url)
         .text(&page.title)
         .number(usize::from(page.title_from_body) + 2 * usize::from(page.is_index))
-        .date(page.front.date)
-        .date(page.front.updated);
+        .date(page.date)
+        .date(page.updated);
     for person in &page.commit_authors {
         key.text(&person.name)
             .text(person.email.as_deref().unwrap_or_default());
@@ -539,7 +499,7 @@ fn contributor_pages(
         ContributedPage {
             title: &page.title,
             url: &page.url,
-            date: page.front.date.map(|d| d.to_string()),
+            date: page.date.map(|d| d.to_string()),
             roles,
         }
     };
@@ -611,7 +571,7 @@ fn contributor_pages(
                 .chain(c.contributed.iter().map(|(p, _)| p))
             {
                 let page = &site.pages[*p];
-                key.date(page.front.updated)
+                key.date(page.updated)
                     .text(page.front.description.as_deref().unwrap_or_default());
                 for &a in &people.page_authors[*p] {
                     key.text(&people.contributors[a].name);
@@ -1211,8 +1171,8 @@ fn page_context<'a>(shared: &Shared<'a>, p: usize) -> PageContext<'a> {
         site: &site.config.title,
         authors: people_of(&author_list),
         contributors: people_of(&shared.people.page_contributors[p]),
-        created: page.front.date.map(|d| d.to_string()),
-        modified: page.front.updated.map(|d| d.to_string()),
+        created: page.date.map(|d| d.to_string()),
+        modified: page.updated.map(|d| d.to_string()),
         license: site.license_of(page),
         based_on: &shared.graph.derived_from[p],
         source_blake3: page.hash.to_hex().to_string(),
@@ -1231,8 +1191,8 @@ fn page_context<'a>(shared: &Shared<'a>, p: usize) -> PageContext<'a> {
             .iter()
             .map(|(c, roles)| person(shared.people, *c, roles))
             .collect(),
-        date: page.front.date.map(|d| d.to_string()),
-        updated: page.front.updated.map(|d| d.to_string()),
+        date: page.date.map(|d| d.to_string()),
+        updated: page.updated.map(|d| d.to_string()),
         tags: &page.front.tags,
         categories: &page.front.categories,
         topics: &page.front.topics,
@@ -1382,7 +1342,7 @@ fn section_key(shared: &Shared<'_>, global: &blake3::Hash, s: usize) -> blake3::
         key.text(&p.title)
             .text(&p.url)
             .text(p.front.description.as_deref().unwrap_or_default())
-            .date(p.front.date)
+            .date(p.date)
             .number(p.front.authors.len());
         for author in &p.front.authors {
             key.text(&author.name);
@@ -1439,7 +1399,7 @@ fn render_section(
                     title: &p.title,
                     url: &p.url,
                     description: p.front.description.as_deref(),
-                    date: p.front.date.map(|d| d.to_string()),
+                    date: p.date.map(|d| d.to_string()),
                     authors: p.front.authors.iter().map(|a| a.name.as_str()).collect(),
                 }
             })

@@ -14,7 +14,7 @@ use crate::diagnostic::{Diagnostic, Kind};
 use crate::frontmatter::{self, Person};
 use crate::git::History;
 use crate::load::{BinaryFile, Sources, TextFile};
-use crate::site::{Asset, Page, Section, Site};
+use crate::site::{Asset, Page, Parsed, Section, Site};
 use crate::slug::slugify;
 
 /// File names (case-insensitive) that make a page its folder's own page, in
@@ -30,7 +30,7 @@ pub fn resolve(
 ) -> (Site, Vec<Diagnostic>) {
     let parsed: Vec<Result<Page, Diagnostic>> = std::mem::take(&mut sources.pages)
         .into_par_iter()
-        .map(|file| parse_page(file, &config.markdown))
+        .map(|file| parse_page(file, &config.markdown).map(|p| Page::new(p.into())))
         .collect();
     resolve_parsed(parsed, sources, config, history, options)
 }
@@ -51,8 +51,8 @@ pub fn resolve_parsed(
             Ok(page) if page.front.draft && !options.drafts => {}
             Ok(mut page) => {
                 if let Some(file) = history.get(&page.rel) {
-                    page.front.date = page.front.date.or(file.created);
-                    page.front.updated = page.front.updated.or(file.updated);
+                    page.date = page.date.or(file.created);
+                    page.updated = page.updated.or(file.updated);
                     page.commit_authors = file
                         .authors
                         .iter()
@@ -96,7 +96,7 @@ pub fn resolve_parsed(
 
 /// Parses one page's front matter and finds its title: a function of the
 /// file and the Markdown options alone.
-pub fn parse_page(file: TextFile, markdown: &MarkdownConfig) -> Result<Page, Diagnostic> {
+pub fn parse_page(file: TextFile, markdown: &MarkdownConfig) -> Result<Parsed, Diagnostic> {
     let split = frontmatter::split(&file.text, &file.display)?;
     let front = frontmatter::parse(&split, &file.text, &file.display)?;
     let body_offset = split.body_offset;
@@ -112,7 +112,7 @@ pub fn parse_page(file: TextFile, markdown: &MarkdownConfig) -> Result<Page, Dia
         (None, Some(t)) => t,
         (None, None) => fallback_title(&file.rel),
     };
-    Ok(Page {
+    Ok(Parsed {
         source: file.display,
         rel: file.rel,
         hash: file.hash,
@@ -120,12 +120,8 @@ pub fn parse_page(file: TextFile, markdown: &MarkdownConfig) -> Result<Page, Dia
         front,
         title,
         title_from_body,
-        url: String::new(),
-        section: 0,
-        is_index: false,
         headings: scan.headings,
         links: scan.links,
-        commit_authors: Vec::new(),
         text: file.text,
     })
 }

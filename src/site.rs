@@ -19,9 +19,11 @@ pub struct Site {
     pub assets: Vec<Asset>,
 }
 
-/// One Markdown page.
-#[derive(Debug, Clone)]
-pub struct Page {
+/// One Markdown page as parsed from its file: a function of the file and
+/// the Markdown options alone, shared (not copied) from one build to the
+/// next while the file is unchanged.
+#[derive(Debug)]
+pub struct Parsed {
     /// Source path relative to the site root, with `/`.
     pub source: String,
     /// Source path relative to the content folder, with `/`.
@@ -33,10 +35,37 @@ pub struct Page {
     /// Byte offset of the Markdown body in `text`.
     pub body_offset: usize,
     pub front: FrontMatter,
+    /// The title the file gives: front matter, else the leading heading,
+    /// else the file name.
     pub title: String,
     /// The title is the body's leading `# heading`, which is then not
     /// rendered again.
     pub title_from_body: bool,
+    /// The page's headings, with their ids.
+    pub headings: Vec<crate::markdown::Heading>,
+    /// The page's links as written, in document order.
+    pub links: Vec<crate::markdown::LinkRef>,
+}
+
+impl Parsed {
+    /// The Markdown after the front matter.
+    pub fn body(&self) -> &str {
+        &self.text[self.body_offset..]
+    }
+}
+
+/// One page of the site: its file as parsed, and what resolving the site
+/// gave it. Reads of the parsed fields go through to [`Parsed`].
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub parsed: std::sync::Arc<Parsed>,
+    /// The title shown: the parsed one, or the site's for a front page
+    /// without one.
+    pub title: String,
+    /// `date` from the front matter, else from git (first commit).
+    pub date: Option<jiff::civil::Date>,
+    /// `updated` from the front matter, else from git (last commit).
+    pub updated: Option<jiff::civil::Date>,
     /// Site-relative URL, starting and ending with `/`.
     pub url: String,
     /// The section this page belongs to (for a section's own page, that
@@ -44,19 +73,32 @@ pub struct Page {
     pub section: usize,
     /// This is a section's own page (`_index.md`, `index.md`, `README.md`).
     pub is_index: bool,
-    /// The page's headings, with their ids.
-    pub headings: Vec<crate::markdown::Heading>,
-    /// The page's links as written, in document order.
-    pub links: Vec<crate::markdown::LinkRef>,
     /// Authors of the commits that touched the page (with
     /// `[provenance] git = true`), oldest first.
     pub commit_authors: Vec<crate::frontmatter::Person>,
 }
 
 impl Page {
-    /// The Markdown after the front matter.
-    pub fn body(&self) -> &str {
-        &self.text[self.body_offset..]
+    /// A page for `parsed`, not yet resolved.
+    pub fn new(parsed: std::sync::Arc<Parsed>) -> Self {
+        Self {
+            title: parsed.title.clone(),
+            date: parsed.front.date,
+            updated: parsed.front.updated,
+            url: String::new(),
+            section: 0,
+            is_index: false,
+            commit_authors: Vec::new(),
+            parsed,
+        }
+    }
+}
+
+impl std::ops::Deref for Page {
+    type Target = Parsed;
+
+    fn deref(&self) -> &Parsed {
+        &self.parsed
     }
 }
 
