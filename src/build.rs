@@ -68,6 +68,7 @@ pub struct Cache {
     directory: Option<(blake3::Hash, Directory, Vec<Diagnostic>)>,
     /// Who did what, by the key of every page's people and dates.
     people: Option<(blake3::Hash, Arc<People>)>,
+    links: links::Memo,
     render: render::Memo,
 }
 
@@ -137,7 +138,7 @@ pub fn build_cached(options: &BuildOptions, cache: &mut Cache, changes: &Changes
     };
     cache.people = Some((people_key, Arc::clone(&people)));
     clock.lap("gather");
-    let (graph, more) = links::link(&site);
+    let (graph, more) = links::link_cached(&site, &mut cache.links);
     diagnostics.extend(more);
     clock.lap("links");
     let (rendered, more) = render::render(

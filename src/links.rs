@@ -68,15 +68,15 @@ pub struct LinkGraph {
 
 /// Content paths, names, titles and aliases of every page, for lookups.
 #[derive(Debug, Default)]
-pub struct LinkIndex<'a> {
+pub struct LinkIndex {
     /// Content-relative source path (NFC) → page.
     pages_by_path: HashMap<String, usize>,
     /// Content-relative folder → section index.
     sections_by_dir: HashMap<String, usize>,
     /// Content-relative file path (NFC) → output path.
-    files_by_path: HashMap<String, &'a str>,
+    files_by_path: HashMap<String, String>,
     /// Lowercase file name (NFC) → output paths, for `![[name.png]]`.
-    files_by_name: HashMap<String, Vec<&'a str>>,
+    files_by_name: HashMap<String, Vec<String>>,
     /// Lowercase stem, path without extension, title and alias → pages.
     by_stem: HashMap<String, Vec<usize>>,
     by_path: HashMap<String, usize>,
@@ -119,8 +119,8 @@ fn strip_md(name: &str) -> &str {
     }
 }
 
-impl<'a> LinkIndex<'a> {
-    pub fn new(site: &'a Site) -> Self {
+impl LinkIndex {
+    pub fn new(site: &Site) -> Self {
         let mut index = Self::default();
         for (i, page) in site.pages.iter().enumerate() {
             index.pages_by_path.insert(nfc(&page.rel), i);
@@ -152,13 +152,13 @@ impl<'a> LinkIndex<'a> {
         }
         for asset in &site.assets {
             if let Some(rel) = &asset.content_rel {
-                index.files_by_path.insert(nfc(rel), asset.path.as_str());
+                index.files_by_path.insert(nfc(rel), asset.path.clone());
                 let name = rel.rsplit('/').next().unwrap_or(rel);
                 index
                     .files_by_name
                     .entry(key(name))
                     .or_default()
-                    .push(asset.path.as_str());
+                    .push(asset.path.clone());
             }
         }
         index
@@ -178,41 +178,127 @@ struct Problem {
     help: Option<String>,
 }
 
+/// What resolving one page's links gave: a target for each link, the
+/// problems found, and its `derived_from` with pages turned into URLs.
+type PageLinks = (Vec<Target>, Vec<Diagnostic>, Vec<String>);
+
+/// What the last build resolved: the index, under the key of everything it
+/// is made of, and each page's links, valid while that key holds.
+#[derive(Debug, Default)]
+pub struct Memo {
+    key: Option<blake3::Hash>,
+    index: Option<std::sync::Arc<LinkIndex>>,
+    pages: HashMap<String, (blake3::Hash, std::sync::Arc<PageLinks>)>,
+}
+
+/// The key of everything a page's links resolve against: every page's
+/// path, URL, title, aliases and headings, every section and every file.
+/// While it holds, a page whose own text is unchanged resolves as before.
+fn structure_key(site: &Site) -> blake3::Hash {
+    let mut key = crate::key::KeyHasher::new(&blake3::hash(b"cairn links"));
+    for page in &site.pages {
+        key.text(&page.source)
+            .text(&page.url)
+            .text(&page.title)
+            .number(page.section * 2 + usize::from(page.is_index))
+            .number(page.front.aliases.len());
+        for alias in &page.front.aliases {
+            key.text(alias);
+        }
+        key.number(page.headings.len());
+        for heading in &page.headings {
+            key.text(&heading.id).text(&heading.text);
+        }
+    }
+    for section in &site.sections {
+        key.text(&section.dir)
+            .text(&section.url)
+            .number(section.index_page.map_or(usize::MAX, |p| p));
+    }
+    for asset in &site.assets {
+        key.text(asset.content_rel.as_deref().unwrap_or("\u{0}"))
+            .text(&asset.path);
+    }
+    key.finish()
+}
+
 /// Resolves every link of every page.
 pub fn link(site: &Site) -> (LinkGraph, Vec<Diagnostic>) {
+    link_cached(site, &mut Memo::default())
+}
+
+/// Resolves every link of every page, taking from `memo` each page whose
+/// text is unchanged while nothing it resolves against changed.
+pub fn link_cached(site: &Site, memo: &mut Memo) -> (LinkGraph, Vec<Diagnostic>) {
     use rayon::prelude::*;
 
-    let index = LinkIndex::new(site);
-    let per_page: Vec<(Vec<Target>, Vec<Diagnostic>, Vec<String>)> = site
+    let key = structure_key(site);
+    if memo.key != Some(key) {
+        memo.key = Some(key);
+        memo.index = None;
+        memo.pages.clear();
+    }
+    let index = match &memo.index {
+        Some(index) => std::sync::Arc::clone(index),
+        None => std::sync::Arc::new(LinkIndex::new(site)),
+    };
+    memo.index = Some(std::sync::Arc::clone(&index));
+    let known = &memo.pages;
+    let per_page: Vec<(bool, std::sync::Arc<PageLinks>)> = site
         .pages
         .par_iter()
         .enumerate()
-        .map(|(p, page)| {
-            let mut targets = Vec::with_capacity(page.links.len());
-            let mut diagnostics = Vec::new();
-            let mut lines: Option<LineIndex> = None;
-            for link in &page.links {
-                let found = resolve_link(site, &index, p, link);
-                targets.push(found.target);
-                if let Some(problem) = found.diagnostic {
-                    let lines = lines.get_or_insert_with(|| LineIndex::new(&page.text));
-                    let mut d = Diagnostic::warning(problem.kind, &page.source, problem.message)
-                        .at_indexed(&page.text, lines, page.body_offset + link.offset)
-                        .with_target(link.dest.clone());
-                    d.help = problem.help;
-                    diagnostics.push(d);
-                }
-            }
-            let derived = page
-                .front
-                .derived_from
-                .iter()
-                .map(|entry| resolve_citation(site, &index, p, entry))
-                .collect();
-            (targets, diagnostics, derived)
+        .map(|(p, page)| match known.get(&page.source) {
+            Some((hash, links)) if *hash == page.hash => (false, std::sync::Arc::clone(links)),
+            _ => (true, std::sync::Arc::new(resolve_page(site, &index, p))),
         })
         .collect();
+    for ((fresh, links), page) in per_page.iter().zip(&site.pages) {
+        if *fresh {
+            memo.pages
+                .insert(page.source.clone(), (page.hash, std::sync::Arc::clone(links)));
+        }
+    }
+    if memo.pages.len() > site.pages.len() {
+        let current: std::collections::HashSet<&str> =
+            site.pages.iter().map(|p| p.source.as_str()).collect();
+        memo.pages.retain(|source, _| current.contains(source.as_str()));
+    }
+    assemble(site, &per_page)
+}
 
+/// Resolves the links of page `p`.
+fn resolve_page(site: &Site, index: &LinkIndex, p: usize) -> PageLinks {
+    let page = &site.pages[p];
+    let mut targets = Vec::with_capacity(page.links.len());
+    let mut diagnostics = Vec::new();
+    let mut lines: Option<LineIndex> = None;
+    for link in &page.links {
+        let found = resolve_link(site, index, p, link);
+        targets.push(found.target);
+        if let Some(problem) = found.diagnostic {
+            let lines = lines.get_or_insert_with(|| LineIndex::new(&page.text));
+            let mut d = Diagnostic::warning(problem.kind, &page.source, problem.message)
+                .at_indexed(&page.text, lines, page.body_offset + link.offset)
+                .with_target(link.dest.clone());
+            d.help = problem.help;
+            diagnostics.push(d);
+        }
+    }
+    let derived = page
+        .front
+        .derived_from
+        .iter()
+        .map(|entry| resolve_citation(site, index, p, entry))
+        .collect();
+    (targets, diagnostics, derived)
+}
+
+/// The graph from each page's resolved links.
+fn assemble(
+    site: &Site,
+    per_page: &[(bool, std::sync::Arc<PageLinks>)],
+) -> (LinkGraph, Vec<Diagnostic>) {
     let mut graph = LinkGraph {
         targets: Vec::with_capacity(site.pages.len()),
         outgoing: vec![Vec::new(); site.pages.len()],
@@ -220,10 +306,11 @@ pub fn link(site: &Site) -> (LinkGraph, Vec<Diagnostic>) {
         derived_from: Vec::with_capacity(site.pages.len()),
     };
     let mut diagnostics = Vec::new();
-    for (targets, more, derived) in per_page {
-        graph.targets.push(targets);
-        diagnostics.extend(more);
-        graph.derived_from.push(derived);
+    for (_, links) in per_page {
+        let (targets, more, derived) = &**links;
+        graph.targets.push(targets.clone());
+        diagnostics.extend(more.iter().cloned());
+        graph.derived_from.push(derived.clone());
     }
     // Pages are sorted by source path, so walking them in order gives
     // backlinks in a stable order.
@@ -244,7 +331,7 @@ pub fn link(site: &Site) -> (LinkGraph, Vec<Diagnostic>) {
     (graph, diagnostics)
 }
 
-fn resolve_link(site: &Site, index: &LinkIndex<'_>, from: usize, link: &LinkRef) -> Found {
+fn resolve_link(site: &Site, index: &LinkIndex, from: usize, link: &LinkRef) -> Found {
     match link.kind {
         LinkKind::Markdown | LinkKind::Image => resolve_relative(site, index, from, link),
         LinkKind::Wiki { .. } | LinkKind::Embed => resolve_wiki(site, index, from, link),
@@ -347,7 +434,7 @@ fn own_anchor(site: &Site, link: &LinkRef, from: usize, anchor: &str) -> Found {
     }
 }
 
-fn resolve_relative(site: &Site, index: &LinkIndex<'_>, from: usize, link: &LinkRef) -> Found {
+fn resolve_relative(site: &Site, index: &LinkIndex, from: usize, link: &LinkRef) -> Found {
     let dest = link.dest.trim();
     if dest.is_empty() || dest.starts_with('/') || dest.starts_with("//") || has_scheme(dest) {
         return Found {
@@ -413,7 +500,7 @@ fn resolve_relative(site: &Site, index: &LinkIndex<'_>, from: usize, link: &Link
 
 /// The pages a wiki name matches: by file name, then path, then title, then
 /// alias; the first rule that matches anything decides.
-fn wiki_candidates(index: &LinkIndex<'_>, from_dir: &str, name: &str) -> Vec<usize> {
+fn wiki_candidates(index: &LinkIndex, from_dir: &str, name: &str) -> Vec<usize> {
     let name = strip_md(name.trim());
     if name.contains('/') {
         if let Some(&p) = index.by_path.get(&path_key(name)) {
@@ -438,7 +525,7 @@ fn wiki_candidates(index: &LinkIndex<'_>, from_dir: &str, name: &str) -> Vec<usi
     Vec::new()
 }
 
-fn resolve_wiki(site: &Site, index: &LinkIndex<'_>, from: usize, link: &LinkRef) -> Found {
+fn resolve_wiki(site: &Site, index: &LinkIndex, from: usize, link: &LinkRef) -> Found {
     let (name, anchor) = match link.dest.split_once('#') {
         Some((n, a)) => (n.trim(), Some(a.trim())),
         None => (link.dest.trim(), None),
@@ -455,14 +542,15 @@ fn resolve_wiki(site: &Site, index: &LinkIndex<'_>, from: usize, link: &LinkRef)
     });
     if is_file {
         let by_path = normalize(from_dir, name)
-            .and_then(|p| index.files_by_path.get(&nfc(&p)).copied())
-            .or_else(|| index.files_by_path.get(&nfc(name)).copied());
+            .and_then(|p| index.files_by_path.get(&nfc(&p)).map(String::as_str))
+            .or_else(|| index.files_by_path.get(&nfc(name)).map(String::as_str));
         let by_name = || {
             let file = name.rsplit('/').next().unwrap_or(name);
             index
                 .files_by_name
                 .get(&key(file))
-                .and_then(|paths| paths.iter().min_by_key(|p| (p.len(), **p)).copied())
+                .and_then(|paths| paths.iter().min_by_key(|p| (p.len(), p.as_str())))
+                .map(String::as_str)
         };
         if let Some(path) = by_path.or_else(by_name) {
             return Found {
@@ -519,7 +607,7 @@ fn resolve_wiki(site: &Site, index: &LinkIndex<'_>, from: usize, link: &LinkRef)
 
 /// A `derived_from` entry: a page (by wiki name or relative path) becomes
 /// its URL; anything else (a URL, a citation) stays as written.
-fn resolve_citation(site: &Site, index: &LinkIndex<'_>, from: usize, entry: &str) -> String {
+fn resolve_citation(site: &Site, index: &LinkIndex, from: usize, entry: &str) -> String {
     let trimmed = entry.trim();
     if trimmed.is_empty() || has_scheme(trimmed) {
         return entry.to_owned();
