@@ -147,6 +147,10 @@ pub fn build_cached(options: &BuildOptions, cache: &mut Cache, changes: &Changes
         &people,
         &templates,
         options.progress.as_ref(),
+        render::Inputs {
+            structure: cache.links.key(),
+            people: people_key,
+        },
         &mut cache.render,
     );
     // Two pages at one URL were reported by resolve; their outputs (HTML and

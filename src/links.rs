@@ -191,8 +191,17 @@ pub struct Memo {
     pages: HashMap<String, (blake3::Hash, std::sync::Arc<PageLinks>)>,
 }
 
+impl Memo {
+    /// The key of the structure the last links were resolved against.
+    pub fn key(&self) -> blake3::Hash {
+        self.key.unwrap_or(blake3::Hash::from_bytes([0; 32]))
+    }
+}
+
 /// The key of everything a page's links resolve against: every page's
-/// path, URL, title, aliases and headings, every section and every file.
+/// path, URL, title, description, aliases and headings, every section and
+/// every file (the description is not needed to resolve, but pages show
+/// it for an embedded page, so render reads this key too).
 /// While it holds, a page whose own text is unchanged resolves as before.
 fn structure_key(site: &Site) -> blake3::Hash {
     let mut key = crate::key::KeyHasher::new(&blake3::hash(b"cairn links"));
@@ -200,6 +209,7 @@ fn structure_key(site: &Site) -> blake3::Hash {
         key.text(&page.source)
             .text(&page.url)
             .text(&page.title)
+            .text(page.front.description.as_deref().unwrap_or("\u{0}"))
             .number(page.section * 2 + usize::from(page.is_index))
             .number(page.front.aliases.len());
         for alias in &page.front.aliases {
@@ -255,14 +265,17 @@ pub fn link_cached(site: &Site, memo: &mut Memo) -> (LinkGraph, Vec<Diagnostic>)
         .collect();
     for ((fresh, links), page) in per_page.iter().zip(&site.pages) {
         if *fresh {
-            memo.pages
-                .insert(page.source.clone(), (page.hash, std::sync::Arc::clone(links)));
+            memo.pages.insert(
+                page.source.clone(),
+                (page.hash, std::sync::Arc::clone(links)),
+            );
         }
     }
     if memo.pages.len() > site.pages.len() {
         let current: std::collections::HashSet<&str> =
             site.pages.iter().map(|p| p.source.as_str()).collect();
-        memo.pages.retain(|source, _| current.contains(source.as_str()));
+        memo.pages
+            .retain(|source, _| current.contains(source.as_str()));
     }
     assemble(site, &per_page)
 }

@@ -124,7 +124,63 @@ pub struct Rendered {
 /// whose key changed (see [`crate::incremental`]).
 #[derive(Debug, Default)]
 pub struct Memo {
-    outputs: HashMap<String, (blake3::Hash, Output, blake3::Hash)>,
+    outputs: HashMap<String, Keyed>,
+    global: Option<blake3::Hash>,
+    last: Option<Last>,
+}
+
+/// What the last render was made from, to tell which pages an edit can
+/// reach without computing every page's key.
+#[derive(Debug)]
+struct Last {
+    inputs: Inputs,
+    /// Each page's source hash, in page order.
+    hashes: Vec<blake3::Hash>,
+    /// Each page's outgoing links (page indices).
+    outgoing: Vec<Vec<usize>>,
+    /// `llms.txt`, a part per section.
+    llms: Vec<String>,
+    contributors_json: std::sync::Arc<[u8]>,
+}
+
+/// Keys of what every rendering shares, from the stages before render.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Inputs {
+    /// Every page's path, URL, title, description, aliases and headings,
+    /// every section and file ([`crate::links::structure_key`]).
+    pub structure: blake3::Hash,
+    /// Every page's people and dates, and `contributors.yaml`.
+    pub people: blake3::Hash,
+}
+
+/// Which pages a rebuild must look at again, when the last render's shared
+/// inputs all hold: the pages whose source changed, and the pages those
+/// link to, then and now (their backlinks show the linking sentence). Every
+/// other page's key is unchanged: everything else it reads is in the
+/// shared inputs. `None` when some shared input changed.
+fn reach(
+    last: Option<&Last>,
+    inputs: Inputs,
+    site: &Site,
+    graph: &LinkGraph,
+) -> Option<(Vec<bool>, Vec<bool>)> {
+    let last = last?;
+    if last.inputs != inputs || last.hashes.len() != site.pages.len() {
+        return None;
+    }
+    let changed: Vec<bool> = site
+        .pages
+        .iter()
+        .zip(&last.hashes)
+        .map(|(page, old)| page.hash != *old)
+        .collect();
+    let mut dirty = changed.clone();
+    for (p, _) in changed.iter().enumerate().filter(|(_, c)| **c) {
+        for &to in last.outgoing[p].iter().chain(&graph.outgoing[p]) {
+            dirty[to] = true;
+        }
+    }
+    Some((changed, dirty))
 }
 
 /// What every page's HTML reads: the configuration, the templates, the
@@ -241,6 +297,7 @@ pub fn render(
     people: &People,
     templates: &[TextFile],
     progress: Option<&indicatif::ProgressBar>,
+    inputs: Inputs,
     memo: &mut Memo,
 ) -> (Rendered, Vec<Diagnostic>) {
     let tick = || {
@@ -289,20 +346,43 @@ pub fn render(
     };
 
     let global = global_key(site, templates, &stylesheet);
-    let previous = std::mem::take(&mut memo.outputs);
-    // Pages and sections render in parallel, each into its own result.
-    let page_results: Vec<(Option<usize>, Result<_, Diagnostic>)> = site
+    // The global key is part of every key: a last render under another
+    // global key has nothing to give.
+    let same_global = memo
+        .last
+        .as_ref()
+        .is_some_and(|_| memo.global == Some(global));
+    let reached = if same_global {
+        reach(memo.last.as_ref(), inputs, site, graph)
+    } else {
+        None
+    };
+    if reached.is_none() {
+        memo.last = None;
+    }
+    memo.global = Some(global);
+    let previous = &memo.outputs;
+    // Pages and sections render in parallel, each into its own result;
+    // `true` marks one made (or keyed) now.
+    let page_results: Vec<(Option<usize>, Result<Made, Diagnostic>)> = site
         .pages
         .par_iter()
         .enumerate()
         .filter(|(_, page)| !page.is_index)
         .map(|(i, page)| {
             tick();
+            let path = output_path(&page.url);
+            if let Some((_, dirty)) = &reached
+                && !dirty[i]
+                && let Some(kept) = previous.get(&path)
+            {
+                return (Some(i), Ok((kept.clone(), false)));
+            }
             let key = page_key(&shared, &global, i);
             let make = || render_page(&shared, i, page);
             (
                 Some(i),
-                memoized(&previous, &output_path(&page.url), key, make),
+                memoized(previous, &path, key, make).map(|k| (k, true)),
             )
         })
         .collect();
@@ -315,39 +395,54 @@ pub fn render(
             let make = || render_section(&shared, i, section);
             (
                 section.index_page,
-                memoized(&previous, &output_path(&section.url), key, make),
+                memoized(previous, &output_path(&section.url), key, make).map(|k| (k, true)),
             )
         })
         .collect();
+    let changed_pages = reached.as_ref().map(|(changed, _)| changed.as_slice());
+    let (people_pages, more) = contributor_pages(&shared, &global, previous, changed_pages);
 
     let mut rendered = Rendered {
         files: Vec::with_capacity(site.pages.len() + site.assets.len() + 4),
         page_hashes: vec![None; site.pages.len()],
     };
-    for (page, result) in page_results.into_iter().chain(section_results) {
+    // Without a last render to reach from, the memo is made anew (pages
+    // gone leave nothing behind); with one, only what was made changes.
+    if reached.is_none() {
+        memo.outputs = HashMap::with_capacity(site.pages.len() + people.contributors.len() * 2);
+    }
+    let people_results = people_pages
+        .into_iter()
+        .map(|(keyed, fresh)| (None, Ok((keyed, fresh))));
+    for (page, result) in page_results
+        .into_iter()
+        .chain(section_results)
+        .chain(people_results)
+    {
         match result {
-            Ok((key, output, hash)) => {
+            Ok(((key, output, hash), fresh)) => {
                 if let Some(i) = page {
                     rendered.page_hashes[i] = Some(hash);
                 }
-                memo.outputs
-                    .insert(output.path.clone(), (key, output.clone(), hash));
+                if fresh || reached.is_none() {
+                    memo.outputs
+                        .insert(output.path.clone(), (key, output.clone(), hash));
+                }
                 rendered.files.push(output);
             }
             Err(d) => diagnostics.push(d),
         }
     }
-
-    let (pages, more) = contributor_pages(&shared, &global, &previous);
-    for (key, output, hash) in pages {
-        memo.outputs
-            .insert(output.path.clone(), (key, output.clone(), hash));
-        rendered.files.push(output);
-    }
     diagnostics.extend(more);
+
+    let last = memo.last.take().filter(|_| reached.is_some());
+    let contributors_json = match &last {
+        Some(last) => std::sync::Arc::clone(&last.contributors_json),
+        None => crate::contributors::to_json(site, people).into(),
+    };
     rendered.files.push(Output {
         path: crate::contributors::JSON_FILE.to_owned(),
-        bytes: crate::contributors::to_json(site, people).into(),
+        bytes: std::sync::Arc::clone(&contributors_json),
         origin: crate::contributors::JSON_FILE.to_owned(),
     });
 
@@ -380,10 +475,35 @@ pub fn render(
         origin: "themes/default/static/style.css".to_owned(),
     });
 
+    let llms: Vec<String> = site
+        .sections
+        .par_iter()
+        .enumerate()
+        .map(|(s, section)| {
+            let touched = |(changed, _): &(Vec<bool>, Vec<bool>)| {
+                section
+                    .index_page
+                    .iter()
+                    .chain(&section.pages)
+                    .any(|&p| changed[p])
+            };
+            match (&last, &reached) {
+                (Some(last), Some(reached)) if !touched(reached) => last.llms[s].clone(),
+                _ => llms_section(&shared, section),
+            }
+        })
+        .collect();
     rendered.files.push(Output {
         path: "llms.txt".to_owned(),
-        bytes: llms_txt(&shared).into_bytes().into(),
+        bytes: llms_txt(&shared, &llms).into_bytes().into(),
         origin: "llms.txt".to_owned(),
+    });
+    memo.last = Some(Last {
+        inputs,
+        hashes: site.pages.iter().map(|p| p.hash).collect(),
+        outgoing: graph.outgoing.clone(),
+        llms,
+        contributors_json,
     });
 
     // Each page's source, byte for byte, beside its HTML: anyone can hash it
@@ -454,6 +574,8 @@ struct ContributorContext<'a> {
 /// A rendered output with the key it was made under and its hash.
 type Keyed = (blake3::Hash, Output, blake3::Hash);
 type Previous = HashMap<String, Keyed>;
+/// A keyed output, and whether it was made (or keyed) by this render.
+type Made = (Keyed, bool);
 
 /// The last build's output at `path` if it was made under `key`, else a
 /// fresh one from `make`.
@@ -472,11 +594,15 @@ fn memoized(
     }
 }
 
+/// Every contributor's page and feed, and the list of contributors. With
+/// `changed` (the pages whose source changed, while everything shared
+/// held), only the people of those pages are looked at again.
 fn contributor_pages(
     shared: &Shared<'_>,
     global: &blake3::Hash,
     previous: &Previous,
-) -> (Vec<Keyed>, Vec<Diagnostic>) {
+    changed: Option<&[bool]>,
+) -> (Vec<(Keyed, bool)>, Vec<Diagnostic>) {
     let (site, people) = (shared.site, shared.people);
     let mut outputs = Vec::new();
     let mut diagnostics = Vec::new();
@@ -503,11 +629,32 @@ fn contributor_pages(
             roles,
         }
     };
-    let results: Vec<Result<[Keyed; 2], Diagnostic>> = people
+    let touched: Option<Vec<bool>> = changed.map(|changed| {
+        let mut touched = vec![false; people.contributors.len()];
+        for (p, _) in changed.iter().enumerate().filter(|(_, c)| **c) {
+            for &c in &people.page_authors[p] {
+                touched[c] = true;
+            }
+            for (c, _) in &people.page_contributors[p] {
+                touched[*c] = true;
+            }
+        }
+        touched
+    });
+    let results: Vec<Result<[(Keyed, bool); 2], Diagnostic>> = people
         .contributors
         .par_iter()
         .enumerate()
         .map(|(i, c)| {
+            let url = People::url(&c.id);
+            if let Some(touched) = &touched
+                && !touched[i]
+                && let Some(html) = previous.get(&output_path(&url))
+                && let Some(feed) =
+                    previous.get(&format!("{}atom.xml", url.trim_start_matches('/')))
+            {
+                return Ok([(html.clone(), false), (feed.clone(), false)]);
+            }
             let profile = c.profile.map(|p| &people.directory.profiles[p]);
             let mut coauthors: BTreeMap<usize, usize> = BTreeMap::new();
             let mut tags: BTreeMap<&str, usize> = BTreeMap::new();
@@ -532,7 +679,6 @@ fn contributor_pages(
                 .map(|(tag, pages)| TagCount { tag, pages })
                 .collect();
             tags.sort_by(|a, b| b.pages.cmp(&a.pages).then(a.tag.cmp(b.tag)));
-            let url = People::url(&c.id);
             let context = ContributorContext {
                 id: &c.id,
                 name: &c.name,
@@ -616,7 +762,7 @@ fn contributor_pages(
                     origin: crate::contributors::CONTRIBUTORS_FILE.to_owned(),
                 })
             })?;
-            Ok([html, feed])
+            Ok([(html, true), (feed, true)])
         })
         .collect();
     for result in results {
@@ -650,7 +796,7 @@ fn contributor_pages(
         })
     });
     match index {
-        Ok(keyed) => outputs.push(keyed),
+        Ok(keyed) => outputs.push((keyed, true)),
         Err(d) => diagnostics.push(d),
     }
     (outputs, diagnostics)
@@ -659,7 +805,7 @@ fn contributor_pages(
 /// `llms.txt` (the llms.txt convention): the archive's title and
 /// description, then every page with the URL of its raw Markdown, its
 /// authors and its license, grouped by section.
-fn llms_txt(shared: &Shared<'_>) -> String {
+fn llms_txt(shared: &Shared<'_>, sections: &[String]) -> String {
     let site = shared.site;
     let mut out = format!("# {}\n\n", one_line(&site.config.title));
     if !site.config.description.is_empty() {
@@ -668,14 +814,24 @@ fn llms_txt(shared: &Shared<'_>) -> String {
     out.push_str(
         "Each page is linked as its raw Markdown (`index.md` beside the HTML), byte for byte its source; `cairn-manifest.json` lists every page with its BLAKE3 hashes, authors and license.\n",
     );
-    for section in &site.sections {
+    for part in sections {
+        out.push_str(part);
+    }
+    out
+}
+
+/// The part of `llms.txt` for one section: its title and its pages.
+fn llms_section(shared: &Shared<'_>, section: &Section) -> String {
+    let site = shared.site;
+    let mut out = String::new();
+    {
         let pages: Vec<usize> = section
             .index_page
             .into_iter()
             .chain(section.pages.iter().copied())
             .collect();
         if pages.is_empty() {
-            continue;
+            return out;
         }
         out.push_str(&format!("\n## {}\n\n", one_line(&section.title)));
         for p in pages {

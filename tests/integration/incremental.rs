@@ -97,6 +97,15 @@ fn links_fixture_edits() {
             ("a link's context sentence changes", |r| {
                 edit(
                     r,
+                    "content/source.md",
+                    "Relative: [first]",
+                    "Relative links: [first]",
+                );
+                vec!["content/source.md"]
+            }),
+            ("a body edit that leaves every link alone", |r| {
+                edit(
+                    r,
                     "content/guides/setup.md",
                     "A guide with",
                     "A fine guide with",
