@@ -24,32 +24,68 @@ pub fn line(hash: &blake3::Hash, path: &str) -> String {
 /// manifest, its raw Markdown when its source was read): not hashed again.
 pub type Known = std::collections::HashMap<String, blake3::Hash>;
 
+/// The files of the last seal with their hashes, sorted by path: a file
+/// whose bytes are the very same (shared) bytes is not hashed again.
+#[derive(Debug, Default)]
+pub struct Memo {
+    files: Vec<(String, std::sync::Arc<[u8]>, blake3::Hash)>,
+}
+
+impl Memo {
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+}
+
 /// The text of `B3SUMS` for `files` (sorted by path; `B3SUMS` itself is
 /// skipped).
 pub fn b3sums(files: &[Output], known: &Known) -> String {
-    let hashes: Vec<(blake3::Hash, &str)> = files
+    b3sums_cached(files, known, &mut Memo::default())
+}
+
+fn b3sums_cached(files: &[Output], known: &Known, memo: &mut Memo) -> String {
+    let previous = &memo.files;
+    let hashes: Vec<(blake3::Hash, &Output)> = files
         .par_iter()
         .filter(|f| f.path != B3SUMS)
         .map(|f| {
-            let hash = known
-                .get(&f.path)
-                .copied()
+            let kept = previous
+                .binary_search_by(|(path, _, _)| path.as_bytes().cmp(f.path.as_bytes()))
+                .ok()
+                .map(|i| &previous[i])
+                .filter(|(_, bytes, _)| std::sync::Arc::ptr_eq(bytes, &f.bytes))
+                .map(|(_, _, hash)| *hash);
+            let hash = kept
+                .or_else(|| known.get(&f.path).copied())
                 .unwrap_or_else(|| blake3::hash(&f.bytes));
-            (hash, f.path.as_str())
+            (hash, f)
         })
         .collect();
     let mut text = String::with_capacity(hashes.len() * 100);
-    for (hash, path) in hashes {
-        text.push_str(&line(&hash, path));
+    for (hash, file) in &hashes {
+        text.push_str(hash.to_hex().as_str());
+        text.push_str("  ");
+        text.push_str(&file.path);
+        text.push('\n');
     }
+    memo.files = hashes
+        .into_iter()
+        .map(|(hash, f)| (f.path.clone(), std::sync::Arc::clone(&f.bytes), hash))
+        .collect();
     text
 }
 
 /// Adds `B3SUMS` to `files` (kept sorted by path) and returns the root hash.
 pub fn seal(files: &mut Vec<Output>, known: &Known) -> blake3::Hash {
+    seal_cached(files, known, &mut Memo::default())
+}
+
+/// [`seal`], taking from `memo` the hash of every file that is the same
+/// shared bytes as in the last seal, and leaving this seal's in it.
+pub fn seal_cached(files: &mut Vec<Output>, known: &Known, memo: &mut Memo) -> blake3::Hash {
     files.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
     files.retain(|f| f.path != B3SUMS);
-    let text = b3sums(files, known);
+    let text = b3sums_cached(files, known, memo);
     let root = blake3::hash(text.as_bytes());
     let at = files.partition_point(|f| f.path.as_bytes() < B3SUMS.as_bytes());
     files.insert(

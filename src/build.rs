@@ -70,6 +70,8 @@ pub struct Cache {
     people: Option<(blake3::Hash, Arc<People>)>,
     links: links::Memo,
     render: render::Memo,
+    manifest: manifest::Memo,
+    seal: archive::Memo,
 }
 
 /// Runs the whole pipeline for `options`, in memory.
@@ -179,10 +181,17 @@ pub fn build_cached(options: &BuildOptions, cache: &mut Cache, changes: &Changes
 
     clock.lap("render");
     let mut files = rendered.files;
-    let manifest = manifest::manifest(&site, &graph, &people, &rendered.page_hashes);
+    let manifest = manifest::json(
+        &site,
+        &graph,
+        &people,
+        &rendered.page_hashes,
+        rendered.dirty.as_deref(),
+        &mut cache.manifest,
+    );
     let manifest_output = Output {
         path: MANIFEST.to_owned(),
-        bytes: manifest::to_json(&manifest).into(),
+        bytes: manifest.into(),
         origin: MANIFEST.to_owned(),
     };
     match files.binary_search_by(|o| o.path.as_str().cmp(MANIFEST)) {
@@ -202,15 +211,19 @@ pub fn build_cached(options: &BuildOptions, cache: &mut Cache, changes: &Changes
     clock.lap("manifest");
     // Hashes made on the way (each page's HTML for the manifest, each
     // source when it was read) are not made again for B3SUMS.
-    let mut known = archive::Known::with_capacity(site.pages.len() * 2);
-    for (page, html) in site.pages.iter().zip(&rendered.page_hashes) {
-        let base = page.url.trim_start_matches('/');
-        known.insert(format!("{base}index.md"), page.hash);
-        if let Some(hash) = html {
-            known.insert(render::output_path(&page.url), *hash);
+    // A rebuild knows most hashes from the last seal already.
+    let mut known = archive::Known::new();
+    if cache.seal.is_empty() {
+        known.reserve(site.pages.len() * 2);
+        for (page, html) in site.pages.iter().zip(&rendered.page_hashes) {
+            let base = page.url.trim_start_matches('/');
+            known.insert(format!("{base}index.md"), page.hash);
+            if let Some(hash) = html {
+                known.insert(render::output_path(&page.url), *hash);
+            }
         }
     }
-    let root = archive::seal(&mut files, &known);
+    let root = archive::seal_cached(&mut files, &known, &mut cache.seal);
     diagnostic::sort(&mut diagnostics);
     clock.lap("seal");
     Built {
@@ -297,6 +310,36 @@ fn parse(
             .retain(|display, (_, result)| current.contains(display.as_str()) || result.is_err());
     }
     pages
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_manifest_written_entry_by_entry_is_the_pretty_manifest() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/links");
+        let options = BuildOptions::new(&root);
+        let (mut sources, _) = load::load(&options);
+        let config = Config::parse(&sources.config.take().unwrap(), CONFIG_FILE).unwrap();
+        let (site, _) = resolve::resolve(sources, config, &crate::git::History::new(), &options);
+        let people = contributors::gather(&site, Directory::default());
+        let (graph, _) = links::link(&site);
+        let hashes: Vec<Option<blake3::Hash>> = (0..site.pages.len())
+            .map(|i| Some(blake3::hash(&i.to_le_bytes())))
+            .collect();
+        let pretty = manifest::to_json(&manifest::manifest(&site, &graph, &people, &hashes));
+        let mut memo = manifest::Memo::default();
+        let written = manifest::json(&site, &graph, &people, &hashes, None, &mut memo);
+        assert_eq!(
+            String::from_utf8(written).unwrap(),
+            String::from_utf8(pretty.clone()).unwrap()
+        );
+        // Kept entries are the same bytes.
+        let dirty = vec![false; site.pages.len()];
+        let again = manifest::json(&site, &graph, &people, &hashes, Some(&dirty), &mut memo);
+        assert_eq!(again, pretty);
+    }
 }
 
 /// Prints how long each stage took when `CAIRN_TIMINGS` is set: a tool for

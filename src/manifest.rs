@@ -45,39 +45,8 @@ pub fn manifest<'a>(
     people: &People,
     page_hashes: &[Option<blake3::Hash>],
 ) -> Manifest<'a> {
-    let mut pages: Vec<ManifestPage<'a>> = site
-        .pages
-        .iter()
-        .enumerate()
-        .map(|(i, page)| ManifestPage {
-            url: &page.url,
-            source: &page.source,
-            source_blake3: page.hash.to_hex().to_string(),
-            output_blake3: page_hashes
-                .get(i)
-                .copied()
-                .flatten()
-                .map(|h| h.to_hex().to_string())
-                .unwrap_or_default(),
-            title: &page.title,
-            authors: people.page_authors[i]
-                .iter()
-                .map(|&c| people.contributors[c].id.clone())
-                .collect(),
-            contributors: people.page_contributors[i]
-                .iter()
-                .map(|(c, _)| people.contributors[*c].id.clone())
-                .collect(),
-            date: page.date.map(|d| d.to_string()),
-            updated: page.updated.map(|d| d.to_string()),
-            license: site.license_of(page),
-            derived_from: graph.derived_from.get(i).cloned().unwrap_or_default(),
-            links: graph.outgoing[i]
-                .iter()
-                .map(|&p| site.pages[p].url.clone())
-                .collect(),
-            backlinks: backlinks(site, graph, i),
-        })
+    let mut pages: Vec<ManifestPage<'a>> = (0..site.pages.len())
+        .map(|i| entry(site, graph, people, page_hashes, i))
         .collect();
     pages.sort_by(|a, b| a.source.cmp(b.source));
     Manifest {
@@ -95,6 +64,111 @@ fn backlinks(site: &Site, graph: &LinkGraph, i: usize) -> Vec<String> {
     urls.sort_unstable();
     urls.dedup();
     urls
+}
+
+/// What the last manifest was made of: each page's entry as it is written
+/// in the file, in page order.
+#[derive(Debug, Default)]
+pub struct Memo {
+    entries: Vec<std::sync::Arc<str>>,
+}
+
+/// The entry of page `i`.
+fn entry<'a>(
+    site: &'a Site,
+    graph: &LinkGraph,
+    people: &People,
+    page_hashes: &[Option<blake3::Hash>],
+    i: usize,
+) -> ManifestPage<'a> {
+    let page = &site.pages[i];
+    ManifestPage {
+        url: &page.url,
+        source: &page.source,
+        source_blake3: page.hash.to_hex().to_string(),
+        output_blake3: page_hashes
+            .get(i)
+            .copied()
+            .flatten()
+            .map(|h| h.to_hex().to_string())
+            .unwrap_or_default(),
+        title: &page.title,
+        authors: people.page_authors[i]
+            .iter()
+            .map(|&c| people.contributors[c].id.clone())
+            .collect(),
+        contributors: people.page_contributors[i]
+            .iter()
+            .map(|(c, _)| people.contributors[*c].id.clone())
+            .collect(),
+        date: page.date.map(|d| d.to_string()),
+        updated: page.updated.map(|d| d.to_string()),
+        license: site.license_of(page),
+        derived_from: graph.derived_from.get(i).cloned().unwrap_or_default(),
+        links: graph.outgoing[i]
+            .iter()
+            .map(|&p| site.pages[p].url.clone())
+            .collect(),
+        backlinks: backlinks(site, graph, i),
+    }
+}
+
+/// The manifest file, byte for byte what [`to_json`] gives for
+/// [`manifest`], written entry by entry: with `dirty` (the pages whose
+/// entry may have changed since the last call, in the same pages), the
+/// other entries are taken from `memo` as they were written.
+pub fn json(
+    site: &Site,
+    graph: &LinkGraph,
+    people: &People,
+    page_hashes: &[Option<blake3::Hash>],
+    dirty: Option<&[bool]>,
+    memo: &mut Memo,
+) -> Vec<u8> {
+    use rayon::prelude::*;
+
+    let keep = dirty.filter(|_| memo.entries.len() == site.pages.len());
+    let entries: Vec<std::sync::Arc<str>> = (0..site.pages.len())
+        .into_par_iter()
+        .map(|i| match keep {
+            Some(dirty) if !dirty[i] => std::sync::Arc::clone(&memo.entries[i]),
+            _ => {
+                let json =
+                    serde_json::to_string_pretty(&entry(site, graph, people, page_hashes, i))
+                        .unwrap_or_default();
+                // As an element of the top-level `pages` array: four spaces.
+                let mut indented = String::with_capacity(json.len() + 256);
+                for (n, line) in json.lines().enumerate() {
+                    if n > 0 {
+                        indented.push('\n');
+                    }
+                    indented.push_str("    ");
+                    indented.push_str(line);
+                }
+                indented.into()
+            }
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..site.pages.len()).collect();
+    order.sort_by(|&a, &b| site.pages[a].source.cmp(&site.pages[b].source));
+    let size: usize = entries.iter().map(|e| e.len() + 2).sum();
+    let mut out = Vec::with_capacity(size + 128);
+    out.extend_from_slice(b"{\n  \"generator\": ");
+    out.extend_from_slice(&serde_json::to_vec(GENERATOR).unwrap_or_default());
+    if order.is_empty() {
+        out.extend_from_slice(b",\n  \"pages\": []\n}\n");
+    } else {
+        out.extend_from_slice(b",\n  \"pages\": [\n");
+        for (n, &i) in order.iter().enumerate() {
+            if n > 0 {
+                out.extend_from_slice(b",\n");
+            }
+            out.extend_from_slice(entries[i].as_bytes());
+        }
+        out.extend_from_slice(b"\n  ]\n}\n");
+    }
+    memo.entries = entries;
+    out
 }
 
 /// The manifest as pretty JSON with a final newline.

@@ -117,6 +117,11 @@ pub struct Rendered {
     pub files: Vec<Output>,
     /// For each page of `Site::pages`, the BLAKE3 of its HTML.
     pub page_hashes: Vec<Option<blake3::Hash>>,
+    /// When this render could tell which pages an edit reached since the
+    /// last one (same pages, same shared inputs): those pages. Whatever
+    /// else is made of single pages (their manifest entries) is unchanged
+    /// for the others.
+    pub dirty: Option<Vec<bool>>,
 }
 
 /// Pages and sections rendered by the last build, each under the key of
@@ -405,6 +410,7 @@ pub fn render(
     let mut rendered = Rendered {
         files: Vec::with_capacity(site.pages.len() + site.assets.len() + 4),
         page_hashes: vec![None; site.pages.len()],
+        dirty: reached.as_ref().map(|(_, dirty)| dirty.clone()),
     };
     // Without a last render to reach from, the memo is made anew (pages
     // gone leave nothing behind); with one, only what was made changes.
