@@ -312,6 +312,32 @@ fn parse(
     pages
 }
 
+/// Prints how long each stage took when `CAIRN_TIMINGS` is set: a tool for
+/// the benchmark harness and for profiling, silent otherwise.
+struct StageClock {
+    last: Option<std::time::Instant>,
+}
+
+impl StageClock {
+    fn new() -> Self {
+        let on = std::env::var_os("CAIRN_TIMINGS").is_some();
+        Self {
+            last: on.then(std::time::Instant::now),
+        }
+    }
+
+    fn lap(&mut self, stage: &str) {
+        if let Some(last) = self.last {
+            let now = std::time::Instant::now();
+            eprintln!(
+                "timing: {stage} {:.1} ms",
+                (now - last).as_secs_f64() * 1000.0
+            );
+            self.last = Some(now);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -339,31 +365,5 @@ mod tests {
         let dirty = vec![false; site.pages.len()];
         let again = manifest::json(&site, &graph, &people, &hashes, Some(&dirty), &mut memo);
         assert_eq!(again, pretty);
-    }
-}
-
-/// Prints how long each stage took when `CAIRN_TIMINGS` is set: a tool for
-/// the benchmark harness and for profiling, silent otherwise.
-struct StageClock {
-    last: Option<std::time::Instant>,
-}
-
-impl StageClock {
-    fn new() -> Self {
-        let on = std::env::var_os("CAIRN_TIMINGS").is_some();
-        Self {
-            last: on.then(std::time::Instant::now),
-        }
-    }
-
-    fn lap(&mut self, stage: &str) {
-        if let Some(last) = self.last {
-            let now = std::time::Instant::now();
-            eprintln!(
-                "timing: {stage} {:.1} ms",
-                (now - last).as_secs_f64() * 1000.0
-            );
-            self.last = Some(now);
-        }
     }
 }

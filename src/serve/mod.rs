@@ -79,10 +79,12 @@ impl Live {
 
     fn publish(&self, snapshot: Snapshot, changed: Option<&[String]>) {
         let message: Arc<str> = state_message(&snapshot, changed).into();
-        match self.snapshot.write() {
-            Ok(mut guard) => *guard = Arc::new(snapshot),
-            Err(poisoned) => *poisoned.into_inner() = Arc::new(snapshot),
-        }
+        let fresh = Arc::new(snapshot);
+        // The old snapshot is dropped after the lock is let go.
+        let _old = match self.snapshot.write() {
+            Ok(mut guard) => std::mem::replace(&mut *guard, fresh),
+            Err(poisoned) => std::mem::replace(&mut *poisoned.into_inner(), fresh),
+        };
         // Nobody listening is fine.
         let _ = self.events.send(message);
     }
@@ -205,26 +207,42 @@ fn overlay_text(built: &Built) -> String {
 }
 
 /// Output paths whose bytes differ between two builds (added and removed
-/// files included), read off their `B3SUMS`.
+/// files included). Both lists are sorted by path; a file a rebuild kept
+/// shares its bytes with the last build, so most compare by pointer.
 fn changed_files(old: &Built, new: &Built) -> Vec<String> {
-    let sums = |built: &Built| -> std::collections::BTreeMap<String, String> {
-        let text = built
-            .file(crate::archive::B3SUMS)
-            .map(String::from_utf8_lossy)
-            .unwrap_or_default();
-        text.lines()
-            .filter_map(|line| line.split_once("  "))
-            .map(|(hash, path)| (path.to_owned(), hash.to_owned()))
-            .collect()
-    };
-    let (old, new) = (sums(old), sums(new));
-    let mut changed: Vec<String> = new
-        .iter()
-        .filter(|(path, hash)| old.get(*path) != Some(*hash))
-        .map(|(path, _)| path.clone())
-        .collect();
-    changed.extend(old.keys().filter(|p| !new.contains_key(*p)).cloned());
-    changed.sort();
+    use std::cmp::Ordering;
+    let (mut a, mut b) = (old.files.iter().peekable(), new.files.iter().peekable());
+    let mut changed = Vec::new();
+    loop {
+        match (a.peek(), b.peek()) {
+            (None, None) => break,
+            (Some(x), None) => {
+                changed.push(x.path.clone());
+                a.next();
+            }
+            (None, Some(y)) => {
+                changed.push(y.path.clone());
+                b.next();
+            }
+            (Some(x), Some(y)) => match x.path.as_bytes().cmp(y.path.as_bytes()) {
+                Ordering::Less => {
+                    changed.push(x.path.clone());
+                    a.next();
+                }
+                Ordering::Greater => {
+                    changed.push(y.path.clone());
+                    b.next();
+                }
+                Ordering::Equal => {
+                    if !Arc::ptr_eq(&x.bytes, &y.bytes) && x.bytes != y.bytes {
+                        changed.push(y.path.clone());
+                    }
+                    a.next();
+                    b.next();
+                }
+            },
+        }
+    }
     changed
 }
 

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::sync::mpsc::{Receiver, channel};
 use std::time::Duration;
 
 use notify::RecursiveMode;
@@ -107,13 +107,10 @@ impl Watcher {
             let first = self.events.recv().ok()?;
             let mut changes = Changes::Paths(BTreeSet::new());
             self.take(first, &mut changes);
-            // Events still arriving from the same save join this batch.
-            loop {
-                match self.events.recv_timeout(QUIET) {
-                    Ok(more) => self.take(more, &mut changes),
-                    Err(RecvTimeoutError::Timeout) => break,
-                    Err(RecvTimeoutError::Disconnected) => break,
-                }
+            // Whatever else has been debounced meanwhile joins this batch
+            // (the debouncer has already waited for the save to settle).
+            while let Ok(more) = self.events.try_recv() {
+                self.take(more, &mut changes);
             }
             match &changes {
                 Changes::Paths(paths) if paths.is_empty() => continue,
