@@ -75,6 +75,36 @@ fn b3sums_cached(files: &[Output], known: &Known, memo: &mut Memo) -> String {
     text
 }
 
+/// Where each path's hash starts in a `B3SUMS` text.
+pub fn offsets(text: &[u8]) -> std::collections::HashMap<String, usize> {
+    let mut offsets = std::collections::HashMap::new();
+    let mut at = 0;
+    for line in text.split(|&b| b == b'\n') {
+        if line.len() > 66 {
+            offsets.insert(String::from_utf8_lossy(&line[66..]).into_owned(), at);
+        }
+        at += line.len() + 1;
+    }
+    offsets
+}
+
+/// `text` (a `B3SUMS`) with the hashes of `changed` files written over
+/// theirs, and its new root; `None` if a path is not listed.
+pub fn patch(
+    text: &[u8],
+    offsets: &std::collections::HashMap<String, usize>,
+    changed: &[(&str, blake3::Hash)],
+) -> Option<(Vec<u8>, blake3::Hash)> {
+    let mut out = text.to_vec();
+    for (path, hash) in changed {
+        let at = *offsets.get(*path)?;
+        out.get_mut(at..at + 64)?
+            .copy_from_slice(hash.to_hex().as_bytes());
+    }
+    let root = blake3::hash(&out);
+    Some((out, root))
+}
+
 /// Adds `B3SUMS` to `files` (kept sorted by path) and returns the root hash.
 pub fn seal(files: &mut Vec<Output>, known: &Known) -> blake3::Hash {
     seal_cached(files, known, &mut Memo::default())

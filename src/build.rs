@@ -72,6 +72,204 @@ pub struct Cache {
     render: render::Memo,
     manifest: manifest::Memo,
     seal: archive::Memo,
+    history: Option<(crate::git::History, Vec<Diagnostic>)>,
+    /// The last build, kept whole when it had nothing to say, for the fast
+    /// lane.
+    last: Option<LastBuild>,
+    /// The last build went by the fast lane.
+    mended: bool,
+}
+
+impl Cache {
+    /// Whether the last build mended the one before (the fast lane) rather
+    /// than running every stage.
+    pub fn mended(&self) -> bool {
+        self.mended
+    }
+}
+
+/// A whole build, kept so that an edit of a page's words alone can be
+/// mended in place: the site, its graph and people, its files, `B3SUMS`
+/// and where each path's hash is in it.
+#[derive(Debug)]
+struct LastBuild {
+    site: crate::site::Site,
+    templates: Vec<TextFile>,
+    graph: links::LinkGraph,
+    people: Arc<People>,
+    page_hashes: Vec<Option<blake3::Hash>>,
+    files: Vec<Output>,
+    offsets: HashMap<String, usize>,
+    by_source: HashMap<String, usize>,
+}
+
+/// The fast lane: when the only files written are pages of the last
+/// build, and each still parses to the same front matter, title and
+/// headings (only words and links changed), the last build is mended: the
+/// pages re-parsed, their links resolved again, the pages they reach
+/// rendered again, their manifest entries and `B3SUMS` lines rewritten.
+/// Everything else stays as it is, which is what a full build would make
+/// again: nothing it reads changed. `None` (nothing changed) whenever that
+/// cannot be shown, or the edit has something to say (a broken link): then
+/// the long way runs.
+fn fast_lane(cache: &mut Cache, touched: &[String]) -> Option<Built> {
+    let last = cache.last.as_mut()?;
+    let (sources, said) = cache.loaded.as_ref()?;
+    if !said.is_empty() || touched.is_empty() {
+        return None;
+    }
+    let mut changed = Vec::with_capacity(touched.len());
+    let mut fresh = Vec::with_capacity(touched.len());
+    for display in touched {
+        let &p = last.by_source.get(display)?;
+        let rel = &last.site.pages[p].rel;
+        let i = sources
+            .pages
+            .binary_search_by(|f| f.rel.as_str().cmp(rel))
+            .ok()?;
+        let file = &sources.pages[i];
+        let old = &last.site.pages[p].parsed;
+        let new = resolve::parse_page(file.clone(), &last.site.config.markdown).ok()?;
+        let same = new.front == old.front
+            && new.title == old.title
+            && new.title_from_body == old.title_from_body
+            && new.headings == old.headings;
+        if !same {
+            return None;
+        }
+        changed.push(p);
+        fresh.push((file.hash, Arc::new(new)));
+    }
+    // From here on the last build is changed: any way out must drop it.
+    // (The memos stay right: what they keep is keyed by what it was made
+    // of.)
+    for (&p, (hash, parsed)) in changed.iter().zip(&fresh) {
+        last.site.pages[p].parsed = Arc::clone(parsed);
+        cache
+            .parsed
+            .insert(parsed.source.clone(), (*hash, Ok(Arc::clone(parsed))));
+    }
+    let mended = mend(
+        last,
+        &mut cache.links,
+        &mut cache.render,
+        &mut cache.manifest,
+        &changed,
+    );
+    if mended.is_none() {
+        cache.last = None;
+    }
+    cache.mended = mended.is_some();
+    mended
+}
+
+/// The fast lane's work on the last build, for pages `changed`.
+fn mend(
+    last: &mut LastBuild,
+    link_memo: &mut links::Memo,
+    render_memo: &mut render::Memo,
+    manifest_memo: &mut manifest::Memo,
+    changed: &[usize],
+) -> Option<Built> {
+    let old_out: Vec<Vec<usize>> = changed
+        .iter()
+        .map(|&p| last.graph.outgoing[p].clone())
+        .collect();
+    links::relink(&last.site, link_memo, &mut last.graph, changed)?;
+    let site = &last.site;
+    let mut dirty = vec![false; site.pages.len()];
+    let mut reach = Vec::new();
+    for (&p, old) in changed.iter().zip(&old_out) {
+        for &q in std::iter::once(&p)
+            .chain(old)
+            .chain(&last.graph.outgoing[p])
+        {
+            if !dirty[q] {
+                dirty[q] = true;
+                reach.push(q);
+            }
+        }
+    }
+    let sections: Vec<usize> = reach
+        .iter()
+        .filter(|&&q| site.pages[q].is_index)
+        .map(|&q| site.pages[q].section)
+        .collect();
+    let made = render::rerender(
+        site,
+        &last.graph,
+        &last.people,
+        &last.templates,
+        &reach,
+        &sections,
+        render_memo,
+    )?;
+    render_memo.note_pages(site, &last.graph, changed);
+    for (page, _, hash) in &made {
+        if let Some(p) = page {
+            last.page_hashes[*p] = Some(*hash);
+        }
+    }
+    let manifest = manifest::json(
+        site,
+        &last.graph,
+        &last.people,
+        &last.page_hashes,
+        Some(&dirty),
+        manifest_memo,
+    );
+    let mut outputs: Vec<(Output, blake3::Hash)> = made
+        .into_iter()
+        .map(|(_, output, hash)| (output, hash))
+        .collect();
+    for &p in changed {
+        let page = &site.pages[p];
+        outputs.push((
+            Output {
+                path: format!("{}index.md", page.url.trim_start_matches('/')),
+                bytes: Arc::<[u8]>::from(Arc::clone(&page.text)),
+                origin: page.source.clone(),
+            },
+            page.hash,
+        ));
+    }
+    let manifest_hash = blake3::hash(&manifest);
+    outputs.push((
+        Output {
+            path: MANIFEST.to_owned(),
+            bytes: manifest.into(),
+            origin: MANIFEST.to_owned(),
+        },
+        manifest_hash,
+    ));
+    let sums = last
+        .files
+        .binary_search_by(|o| o.path.as_str().cmp(archive::B3SUMS))
+        .ok()?;
+    let hashes: Vec<(&str, blake3::Hash)> = outputs
+        .iter()
+        .map(|(o, hash)| (o.path.as_str(), *hash))
+        .collect();
+    let (text, root) = archive::patch(&last.files[sums].bytes, &last.offsets, &hashes)?;
+    let mut slots = Vec::with_capacity(outputs.len());
+    for (output, _) in &outputs {
+        slots.push(
+            last.files
+                .binary_search_by(|o| o.path.as_str().cmp(&output.path))
+                .ok()?,
+        );
+    }
+    for (slot, (output, _)) in slots.into_iter().zip(outputs) {
+        last.files[slot] = output;
+    }
+    last.files[sums].bytes = text.into();
+    Some(Built {
+        files: last.files.clone(),
+        diagnostics: Vec::new(),
+        pages: site.pages.len(),
+        root,
+        base_path: site.config.base_path(),
+    })
 }
 
 /// Runs the whole pipeline for `options`, in memory.
@@ -82,15 +280,25 @@ pub fn build(options: &BuildOptions) -> Built {
 /// Runs the pipeline, reusing from `cache` whatever `changes` did not touch,
 /// and leaves in `cache` what the next build can reuse.
 pub fn build_cached(options: &BuildOptions, cache: &mut Cache, changes: &Changes) -> Built {
-    let _ = changes;
     let mut clock = StageClock::new();
-    let (mut sources, mut diagnostics) = match (changes, &cache.loaded) {
-        (Changes::Paths(paths), Some((previous, said))) => {
-            load::reload(options, previous, said, paths).unwrap_or_else(|| load::load(options))
+    let reloaded = match (changes, cache.loaded.as_mut()) {
+        (Changes::Paths(paths), Some((sources, said))) => {
+            load::reload(options, sources, said, paths)
         }
-        _ => load::load(options),
+        _ => None,
     };
-    cache.loaded = Some((sources.clone(), diagnostics.clone()));
+    match reloaded {
+        Some(touched) => {
+            if let Some(built) = fast_lane(cache, &touched) {
+                clock.lap("fast lane");
+                return built;
+            }
+        }
+        None => cache.loaded = Some(load::load(options)),
+    }
+    cache.last = None;
+    cache.mended = false;
+    let (mut sources, mut diagnostics) = cache.loaded.clone().unwrap_or_default();
     clock.lap("load");
     let mut config = match sources.config.take() {
         Some(text) => Config::parse(&text, CONFIG_FILE).unwrap_or_else(|d| {
@@ -114,11 +322,22 @@ pub fn build_cached(options: &BuildOptions, cache: &mut Cache, changes: &Changes
     };
     cache.directory = Some((text_hash, directory.clone(), more.clone()));
     diagnostics.extend(more);
+    // The history is read once a session: a commit made while serving
+    // shows after a full build.
     let history = if config.provenance.git {
-        let (history, more) = load::git_history(options);
-        diagnostics.extend(more);
-        clock.lap("git");
-        history
+        match (&cache.history, changes) {
+            (Some((history, said)), Changes::Paths(_)) => {
+                diagnostics.extend(said.iter().cloned());
+                history.clone()
+            }
+            _ => {
+                let (history, more) = load::git_history(options);
+                cache.history = Some((history.clone(), more.clone()));
+                diagnostics.extend(more);
+                clock.lap("git");
+                history
+            }
+        }
     } else {
         crate::git::History::new()
     };
@@ -226,12 +445,33 @@ pub fn build_cached(options: &BuildOptions, cache: &mut Cache, changes: &Changes
     let root = archive::seal_cached(&mut files, &known, &mut cache.seal);
     diagnostic::sort(&mut diagnostics);
     clock.lap("seal");
+    let base_path = site.config.base_path();
+    let pages = site.pages.len();
+    if diagnostics.is_empty()
+        && let Ok(sums) = files.binary_search_by(|o| o.path.as_str().cmp(archive::B3SUMS))
+    {
+        cache.last = Some(LastBuild {
+            offsets: archive::offsets(&files[sums].bytes),
+            by_source: site
+                .pages
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.source.clone(), i))
+                .collect(),
+            site,
+            templates,
+            graph,
+            people,
+            page_hashes: rendered.page_hashes,
+            files: files.clone(),
+        });
+    }
     Built {
         files,
         diagnostics,
-        pages: site.pages.len(),
+        pages,
         root,
-        base_path: site.config.base_path(),
+        base_path,
     }
 }
 

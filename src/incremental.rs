@@ -39,6 +39,13 @@ impl Builder {
         &self.options
     }
 
+    /// Whether the last build only mended the one before: the files written
+    /// were pages whose words and links alone changed (see `build`'s fast
+    /// lane).
+    pub fn mended(&self) -> bool {
+        self.cache.mended()
+    }
+
     /// Builds the site; every call after the first reuses what `changes`
     /// did not touch.
     pub fn build(&mut self, changes: &Changes) -> Built {

@@ -280,6 +280,63 @@ pub fn link_cached(site: &Site, memo: &mut Memo) -> (LinkGraph, Vec<Diagnostic>)
     assemble(site, &per_page)
 }
 
+/// Resolves again the links of pages `changed`, whose text changed while
+/// nothing they resolve against did (the caller has made sure), and mends
+/// the graph around them exactly as [`link`] would have built it. `None`
+/// (with nothing changed) when a link is broken now: the caller then takes
+/// the long way, which reports it.
+pub fn relink(
+    site: &Site,
+    memo: &mut Memo,
+    graph: &mut LinkGraph,
+    changed: &[usize],
+) -> Option<()> {
+    let index = std::sync::Arc::clone(memo.index.as_ref()?);
+    let resolved: Vec<PageLinks> = changed
+        .iter()
+        .map(|&p| resolve_page(site, &index, p))
+        .collect();
+    if resolved
+        .iter()
+        .any(|(_, diagnostics, _)| !diagnostics.is_empty())
+    {
+        return None;
+    }
+    for (&p, links) in changed.iter().zip(resolved) {
+        let page = &site.pages[p];
+        let old_out = std::mem::take(&mut graph.outgoing[p]);
+        let mut out: Vec<usize> = links
+            .0
+            .iter()
+            .filter_map(|t| match t {
+                Target::Page { page, .. } if *page != p => Some(*page),
+                _ => None,
+            })
+            .collect();
+        out.sort_by(|a, b| site.pages[*a].url.cmp(&site.pages[*b].url));
+        out.dedup();
+        for &q in old_out.iter().chain(&out) {
+            graph.incoming[q].retain(|b| b.from != p);
+        }
+        for (n, target) in links.0.iter().enumerate() {
+            if let Target::Page { page: q, .. } = target
+                && *q != p
+            {
+                graph.incoming[*q].push(Backlink { from: p, link: n });
+            }
+        }
+        for &q in &out {
+            graph.incoming[q].sort_by_key(|b| (b.from, b.link));
+        }
+        graph.outgoing[p] = out;
+        graph.targets[p] = links.0.clone();
+        graph.derived_from[p] = links.2.clone();
+        memo.pages
+            .insert(page.source.clone(), (page.hash, std::sync::Arc::new(links)));
+    }
+    Some(())
+}
+
 /// Resolves the links of page `p`.
 fn resolve_page(site: &Site, index: &LinkIndex, p: usize) -> PageLinks {
     let page = &site.pages[p];

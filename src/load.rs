@@ -105,21 +105,26 @@ pub fn load(options: &BuildOptions) -> (Sources, Vec<Diagnostic>) {
     (sources, diagnostics)
 }
 
-/// Brings `previous` (what the last load read, with its diagnostics) up to
-/// date after the files at `changed` (absolute paths) were written or
-/// removed, reading only those. `None` when that is not enough to be exact
-/// (a file or folder that was not there before, a link, anything outside
-/// the content folder): then [`load`] reads everything.
+/// Brings `sources` and `diagnostics` (what the last load read and said)
+/// up to date after the files at `changed` (absolute paths) were written or
+/// removed, reading only those, and returns the source paths of the files
+/// read again or removed. `None`, with nothing changed, when that is not
+/// enough to be exact (a file or folder that was not there before, a link,
+/// anything outside the content folder): then [`load`] reads everything.
 pub fn reload(
     options: &BuildOptions,
-    previous: &Sources,
-    previous_diagnostics: &[Diagnostic],
+    sources: &mut Sources,
+    diagnostics: &mut Vec<Diagnostic>,
     changed: &std::collections::BTreeSet<PathBuf>,
-) -> Option<(Sources, Vec<Diagnostic>)> {
+) -> Option<Vec<String>> {
     let content = std::path::absolute(&options.content).ok()?;
-    let mut sources = previous.clone();
-    let mut touched = std::collections::HashSet::new();
-    let mut diagnostics = Vec::new();
+    // What each path is now, decided before anything is changed.
+    enum Step {
+        ReadPage,
+        ReadAsset,
+        Gone,
+    }
+    let mut steps = Vec::with_capacity(changed.len());
     for path in changed {
         let rel = slash_path(path.strip_prefix(&content).ok()?);
         if rel.is_empty() {
@@ -129,31 +134,14 @@ pub fn reload(
         let asset = sources
             .assets
             .binary_search_by(|f| f.rel.as_str().cmp(&rel));
-        match std::fs::symlink_metadata(path) {
-            Ok(meta) if meta.is_file() => {
-                let list = vec![(path.clone(), rel.clone())];
-                if let Ok(i) = page {
-                    let file = sources.pages.remove(i);
-                    touched.insert(file.display);
-                    if let Some(fresh) = read_texts(options, list, &mut diagnostics).pop() {
-                        sources.pages.insert(i, fresh);
-                    }
-                } else if let Ok(i) = asset {
-                    let file = sources.assets.remove(i);
-                    touched.insert(file.display);
-                    if let Some(fresh) = read_binaries(options, list, &mut diagnostics).pop() {
-                        sources.assets.insert(i, fresh);
-                    }
-                } else {
-                    return None;
-                }
-            }
+        let step = match std::fs::symlink_metadata(path) {
+            Ok(meta) if meta.is_file() => match (page, asset) {
+                (Ok(_), _) => Step::ReadPage,
+                (_, Ok(_)) => Step::ReadAsset,
+                _ => return None,
+            },
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                if let Ok(i) = page {
-                    touched.insert(sources.pages.remove(i).display);
-                } else if let Ok(i) = asset {
-                    touched.insert(sources.assets.remove(i).display);
-                } else {
+                if page.is_err() && asset.is_err() {
                     // A folder that held files is gone: walk again. A file
                     // never read (an editor's temp file) changes nothing.
                     let folder = format!("{rel}/");
@@ -164,17 +152,42 @@ pub fn reload(
                         return None;
                     }
                 }
+                Step::Gone
             }
             _ => return None,
+        };
+        steps.push((path, rel, step));
+    }
+
+    let mut touched = Vec::new();
+    let mut said = Vec::new();
+    for (path, rel, step) in steps {
+        let page = sources.pages.binary_search_by(|f| f.rel.as_str().cmp(&rel));
+        let asset = sources
+            .assets
+            .binary_search_by(|f| f.rel.as_str().cmp(&rel));
+        let list = vec![(path.clone(), rel)];
+        match (step, page, asset) {
+            (Step::ReadPage, Ok(i), _) => {
+                touched.push(sources.pages.remove(i).display);
+                if let Some(fresh) = read_texts(options, list, &mut said).pop() {
+                    sources.pages.insert(i, fresh);
+                }
+            }
+            (Step::ReadAsset, _, Ok(i)) => {
+                touched.push(sources.assets.remove(i).display);
+                if let Some(fresh) = read_binaries(options, list, &mut said).pop() {
+                    sources.assets.insert(i, fresh);
+                }
+            }
+            (Step::Gone, Ok(i), _) => touched.push(sources.pages.remove(i).display),
+            (Step::Gone, _, Ok(i)) => touched.push(sources.assets.remove(i).display),
+            _ => {}
         }
     }
-    let mut all: Vec<Diagnostic> = previous_diagnostics
-        .iter()
-        .filter(|d| !touched.contains(&d.file))
-        .cloned()
-        .collect();
-    all.extend(diagnostics);
-    Some((sources, all))
+    diagnostics.retain(|d| !touched.contains(&d.file));
+    diagnostics.extend(said);
+    Some(touched)
 }
 
 /// The git history of the content folder, for `[provenance] git = true`.

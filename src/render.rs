@@ -293,6 +293,101 @@ fn page_key(shared: &Shared<'_>, global: &blake3::Hash, p: usize) -> blake3::Has
     key.finish()
 }
 
+/// The theme's stylesheet with the highlighting styles, fingerprinted.
+fn stylesheet() -> Fingerprinted {
+    Fingerprinted::new("style", "css", {
+        let mut css = String::from(THEME_CSS);
+        css.push_str(&crate::highlight::stylesheet());
+        css.into_bytes()
+    })
+}
+
+fn globals(site: &Site) -> Globals<'_> {
+    Globals {
+        site: SiteContext {
+            title: &site.config.title,
+            description: &site.config.description,
+            language: &site.config.language,
+            base_url: &site.config.base_url,
+            license: site.config.license.as_deref(),
+        },
+        nav: site.sections[0]
+            .subsections
+            .iter()
+            .map(|&s| Link {
+                title: site.sections[s].title.clone(),
+                url: site.sections[s].url.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// Renders again, after an edit that changed no shared input (the caller
+/// has made sure: same pages, names, URLs, headings and people), the pages
+/// `pages` and the sections `sections`, keeping `memo` in step. Each made
+/// output comes with its page (a section's own page for a section) and its
+/// hash. `None` on any problem: the caller then takes the long way, which
+/// reports it.
+pub fn rerender(
+    site: &Site,
+    graph: &LinkGraph,
+    people: &People,
+    templates: &[TextFile],
+    pages: &[usize],
+    sections: &[usize],
+    memo: &mut Memo,
+) -> Option<Vec<(Option<usize>, Output, blake3::Hash)>> {
+    let stylesheet = stylesheet();
+    let (env, diagnostics) = environment(&site.config, templates, &stylesheet);
+    let global = global_key(site, templates, &stylesheet);
+    if !diagnostics.is_empty() || memo.global != Some(global) {
+        return None;
+    }
+    let globals = globals(site);
+    let shared = Shared::new(site, &env, &globals, graph, people, templates);
+    let mut made = Vec::new();
+    for &i in pages {
+        let page = &site.pages[i];
+        if page.is_index {
+            continue;
+        }
+        let key = page_key(&shared, &global, i);
+        let path = output_path(&page.url);
+        let keyed = memoized(&memo.outputs, &path, key, || render_page(&shared, i, page)).ok()?;
+        made.push((Some(i), keyed));
+    }
+    for &s in sections {
+        let section = &site.sections[s];
+        let key = section_key(&shared, &global, s);
+        let path = output_path(&section.url);
+        let keyed = memoized(&memo.outputs, &path, key, || {
+            render_section(&shared, s, section)
+        })
+        .ok()?;
+        made.push((section.index_page, keyed));
+    }
+    let mut out = Vec::with_capacity(made.len());
+    for (page, (key, output, hash)) in made {
+        memo.outputs
+            .insert(output.path.clone(), (key, output.clone(), hash));
+        out.push((page, output, hash));
+    }
+    Some(out)
+}
+
+impl Memo {
+    /// After [`rerender`]: what pages `changed` are now (their source and
+    /// their links), so that the next render reaches from here.
+    pub fn note_pages(&mut self, site: &Site, graph: &LinkGraph, changed: &[usize]) {
+        if let Some(last) = self.last.as_mut() {
+            for &p in changed {
+                last.hashes[p] = site.pages[p].hash;
+                last.outgoing[p] = graph.outgoing[p].clone();
+            }
+        }
+    }
+}
+
 /// Renders every page, section and asset of `site`, reusing from `memo`
 /// every page and section whose key did not change.
 /// `progress`, if given, advances by one for every page and section.
@@ -310,45 +405,10 @@ pub fn render(
             bar.inc(1);
         }
     };
-    let stylesheet = Fingerprinted::new("style", "css", {
-        let mut css = String::from(THEME_CSS);
-        css.push_str(&crate::highlight::stylesheet());
-        css.into_bytes()
-    });
+    let stylesheet = stylesheet();
     let (env, mut diagnostics) = environment(&site.config, templates, &stylesheet);
-    let globals = Globals {
-        site: SiteContext {
-            title: &site.config.title,
-            description: &site.config.description,
-            language: &site.config.language,
-            base_url: &site.config.base_url,
-            license: site.config.license.as_deref(),
-        },
-        nav: site.sections[0]
-            .subsections
-            .iter()
-            .map(|&s| Link {
-                title: site.sections[s].title.clone(),
-                url: site.sections[s].url.clone(),
-            })
-            .collect(),
-    };
-
-    let shared = Shared {
-        site,
-        env: &env,
-        globals: &globals,
-        graph,
-        people,
-        page_by_url: site
-            .pages
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.url.as_str(), i))
-            .collect(),
-        base_path: site.config.base_path(),
-        templates,
-    };
+    let globals = globals(site);
+    let shared = Shared::new(site, &env, &globals, graph, people, templates);
 
     let global = global_key(site, templates, &stylesheet);
     // The global key is part of every key: a last render under another
@@ -1131,6 +1191,31 @@ struct Shared<'a> {
 }
 
 impl<'a> Shared<'a> {
+    fn new(
+        site: &'a Site,
+        env: &'a Environment<'static>,
+        globals: &'a Globals<'a>,
+        graph: &'a LinkGraph,
+        people: &'a People,
+        templates: &'a [TextFile],
+    ) -> Self {
+        Self {
+            site,
+            env,
+            globals,
+            graph,
+            people,
+            page_by_url: site
+                .pages
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.url.as_str(), i))
+                .collect(),
+            base_path: site.config.base_path(),
+            templates,
+        }
+    }
+
     /// The title of the page published at site URL `url`, if one is.
     fn links_title(&self, url: &str) -> Option<&'a str> {
         if !url.starts_with('/') {

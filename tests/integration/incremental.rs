@@ -231,3 +231,122 @@ fn basic_fixture_edits() {
         ],
     );
 }
+
+/// A site with nothing to warn about, so that word-and-link edits go by
+/// the fast lane (which mends the last build in place); each step says
+/// whether it must.
+#[test]
+fn word_edits_are_mended_in_place_and_still_equal_a_full_build() {
+    let site = tempfile::tempdir().unwrap();
+    let root = std::path::absolute(site.path()).unwrap();
+    write(&root, "cairn.toml", "title = \"Clean\"\n");
+    write(
+        &root,
+        "content/_index.md",
+        "---\ntitle: Clean\n---\n\nStart with [[Alpha]].\n",
+    );
+    write(
+        &root,
+        "content/notes/_index.md",
+        "---\ntitle: Notes\n---\n\nAll the notes, see [[Beta]].\n",
+    );
+    write(
+        &root,
+        "content/notes/alpha.md",
+        "---\ntitle: Alpha\nauthors: [Ana]\n---\n\n## One\n\nAlpha links to [[Beta]] here.\n\n```rust\nfn main() {}\n```\n",
+    );
+    write(
+        &root,
+        "content/notes/beta.md",
+        "---\ntitle: Beta\nauthors: [Bo]\n---\n\n## Two\n\nBeta links back to [alpha](alpha.md#one).\n",
+    );
+    write(
+        &root,
+        "content/notes/gamma.md",
+        "---\ntitle: Gamma\nauthors: [Ana, Bo]\n---\n\nGamma stands alone.\n",
+    );
+    let options = BuildOptions::new(&root);
+    let mut builder = Builder::new(options.clone());
+    let first = builder.build(&Changes::Everything);
+    assert!(first.diagnostics.is_empty(), "{:?}", first.diagnostics);
+    assert_same("first build", &first, &cairn::build(&options));
+
+    type Step = (&'static str, bool, fn(&Path) -> Vec<&'static str>);
+    let steps: &[Step] = &[
+        ("words of a page", true, |r| {
+            edit(
+                r,
+                "content/notes/gamma.md",
+                "stands alone",
+                "stands quite alone",
+            );
+            vec!["content/notes/gamma.md"]
+        }),
+        ("the sentence around a link", true, |r| {
+            edit(
+                r,
+                "content/notes/alpha.md",
+                "Alpha links to",
+                "Alpha always links to",
+            );
+            vec!["content/notes/alpha.md"]
+        }),
+        ("a link moved to another page", true, |r| {
+            edit(r, "content/notes/alpha.md", "[[Beta]]", "[[Gamma]]");
+            vec!["content/notes/alpha.md"]
+        }),
+        ("a section's own page", true, |r| {
+            edit(r, "content/notes/_index.md", "All the notes", "Every note");
+            vec!["content/notes/_index.md"]
+        }),
+        ("two pages at once", true, |r| {
+            edit(r, "content/notes/beta.md", "links back", "points back");
+            edit(r, "content/notes/gamma.md", "quite alone", "alone again");
+            vec!["content/notes/beta.md", "content/notes/gamma.md"]
+        }),
+        ("a broken link takes the long way", false, |r| {
+            edit(
+                r,
+                "content/notes/gamma.md",
+                "alone again",
+                "alone, see [[Nowhere]]",
+            );
+            vec!["content/notes/gamma.md"]
+        }),
+        (
+            "and so does its fix, after a build with warnings",
+            false,
+            |r| {
+                edit(r, "content/notes/gamma.md", ", see [[Nowhere]]", "");
+                vec!["content/notes/gamma.md"]
+            },
+        ),
+        ("then words again", true, |r| {
+            edit(r, "content/notes/gamma.md", "alone", "apart");
+            vec!["content/notes/gamma.md"]
+        }),
+        ("a new heading takes the long way", false, |r| {
+            edit(
+                r,
+                "content/notes/gamma.md",
+                "Gamma stands",
+                "## Three\n\nGamma stands",
+            );
+            vec!["content/notes/gamma.md"]
+        }),
+        ("a new author takes the long way", false, |r| {
+            edit(r, "content/notes/gamma.md", "[Ana, Bo]", "[Ana, Bo, Cy]");
+            vec!["content/notes/gamma.md"]
+        }),
+        ("words once more", true, |r| {
+            edit(r, "content/notes/beta.md", "points back", "links back");
+            vec!["content/notes/beta.md"]
+        }),
+    ];
+    for (step, mended, apply) in steps {
+        let touched: BTreeSet<PathBuf> = apply(&root).iter().map(|p| root.join(p)).collect();
+        let rebuilt = builder.build(&Changes::Paths(touched));
+        assert_eq!(builder.mended(), *mended, "{step}: mended");
+        assert_same(step, &rebuilt, &cairn::build(&options));
+    }
+}
