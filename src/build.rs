@@ -78,9 +78,20 @@ pub struct Cache {
     last: Option<LastBuild>,
     /// The last build went by the fast lane.
     mended: bool,
+    /// Keep the whole last build for the fast lane (a one-off build does
+    /// not need it).
+    keep: bool,
 }
 
 impl Cache {
+    /// A cache for a site that will be rebuilt (by `serve`).
+    pub fn for_rebuilds() -> Self {
+        Self {
+            keep: true,
+            ..Self::default()
+        }
+    }
+
     /// Whether the last build mended the one before (the fast lane) rather
     /// than running every stage.
     pub fn mended(&self) -> bool {
@@ -447,7 +458,8 @@ pub fn build_cached(options: &BuildOptions, cache: &mut Cache, changes: &Changes
     clock.lap("seal");
     let base_path = site.config.base_path();
     let pages = site.pages.len();
-    if diagnostics.is_empty()
+    if cache.keep
+        && diagnostics.is_empty()
         && let Ok(sums) = files.binary_search_by(|o| o.path.as_str().cmp(archive::B3SUMS))
     {
         cache.last = Some(LastBuild {

@@ -31,7 +31,7 @@ impl Builder {
     pub fn new(options: BuildOptions) -> Self {
         Self {
             options,
-            cache: build::Cache::default(),
+            cache: build::Cache::for_rebuilds(),
         }
     }
 
