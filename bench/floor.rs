@@ -73,7 +73,10 @@ fn build_one(content: &Path, out: &Path, path: &Path) -> (blake3::Hash, blake3::
     html::push_html(&mut page, Parser::new_ext(body, options));
     page.push_str("</body></html>\n");
     let output = blake3::hash(page.as_bytes());
-    let rel = path.strip_prefix(content).unwrap_or(path).with_extension("");
+    let rel = path
+        .strip_prefix(content)
+        .unwrap_or(path)
+        .with_extension("");
     let rel = if rel.file_name().is_some_and(|n| n == "_index") {
         rel.parent().map(Path::to_path_buf).unwrap_or_default()
     } else {

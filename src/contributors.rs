@@ -90,6 +90,8 @@ impl Directory {
                 }
             }
         };
+        let lines = profile_lines(text);
+        let profile_line = |_: &str, id: &str| lines.get(id).copied().unwrap_or(0);
         let mut directory = Directory::default();
         for (id, mut profile) in raw {
             if slugify(&id) != id {
@@ -193,15 +195,21 @@ fn find_line(text: &str, needle: &str, from: usize) -> usize {
 }
 
 /// The byte offset of the line where the profile `id` starts.
-fn profile_line(text: &str, id: &str) -> usize {
+/// Where each profile starts: the offset of each line that opens a
+/// top-level key (`ana-lima:`), by key, first one kept. One pass, so that
+/// a directory of thousands of people is read in linear time.
+fn profile_lines(text: &str) -> HashMap<&str, usize> {
+    let mut lines = HashMap::new();
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
-        if line.starts_with(id) && line[id.len()..].trim_start().starts_with(':') {
-            return offset;
+        if !line.starts_with(char::is_whitespace)
+            && let Some((key, _)) = line.split_once(':')
+        {
+            lines.entry(key.trim_end()).or_insert(offset);
         }
         offset += line.len();
     }
-    0
+    lines
 }
 
 /// One person of the archive and what they did.
