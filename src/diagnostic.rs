@@ -228,6 +228,14 @@ pub fn render(diagnostic: &Diagnostic, color: bool) -> String {
             }
             renderer.render(&[group])
         }
+        None if diagnostic.file.is_empty() => {
+            // Not about a file of the site (a busy port): no location line.
+            let mut group = annotate_snippets::Group::with_title(title);
+            if let Some(help) = &diagnostic.help {
+                group = group.element(Level::HELP.message(help.as_str()));
+            }
+            renderer.render(&[group])
+        }
         None => {
             // Without the source line, the position may be unknown (a file
             // that could not be read): name the file alone then.

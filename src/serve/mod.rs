@@ -15,7 +15,7 @@
 mod http;
 mod watch;
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
@@ -291,9 +291,4 @@ fn print_diagnostics(diagnostics: &[Diagnostic], color: bool) {
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
-}
-
-/// Whether stderr is a person's terminal (colours, a progress bar).
-pub fn interactive() -> bool {
-    std::io::stderr().is_terminal() && std::env::var_os("CI").is_none()
 }

@@ -497,4 +497,6 @@ fn a_busy_port_is_refused_with_a_clear_message() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("already in use"), "{stderr}");
     assert!(stderr.contains("--port 0"), "{stderr}");
+    // Not about a file of the site: no empty location line.
+    assert!(!stderr.contains("-->"), "{stderr}");
 }
