@@ -55,7 +55,9 @@ fn b3sums_cached(files: &[Output], known: &Known, memo: &mut Memo) -> String {
                 .map(|i| &previous[i])
                 .filter(|(_, bytes, _)| std::sync::Arc::ptr_eq(bytes, &f.bytes))
                 .map(|(_, _, hash)| *hash);
-            let hash = kept
+            let hash = f
+                .written
+                .or(kept)
                 .or_else(|| known.get(&f.path).copied())
                 .unwrap_or_else(|| blake3::hash(&f.bytes));
             (hash, f)
@@ -120,11 +122,7 @@ pub fn seal_cached(files: &mut Vec<Output>, known: &Known, memo: &mut Memo) -> b
     let at = files.partition_point(|f| f.path.as_bytes() < B3SUMS.as_bytes());
     files.insert(
         at,
-        Output {
-            path: B3SUMS.to_owned(),
-            bytes: text.into_bytes().into(),
-            origin: B3SUMS.to_owned(),
-        },
+        Output::new(B3SUMS.to_owned(), text.into_bytes(), B3SUMS.to_owned()),
     );
     root
 }
@@ -134,11 +132,7 @@ mod tests {
     use super::*;
 
     fn out(path: &str, bytes: &[u8]) -> Output {
-        Output {
-            path: path.to_owned(),
-            bytes: bytes.into(),
-            origin: String::new(),
-        }
+        Output::new(path.to_owned(), bytes, String::new())
     }
 
     #[test]

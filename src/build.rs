@@ -6,6 +6,7 @@ use crate::config::{BuildOptions, CONFIG_FILE, Config};
 use crate::contributors::People;
 use crate::contributors::{self, CONTRIBUTORS_FILE, Directory};
 use crate::diagnostic::{self, Diagnostic, Kind};
+use crate::emit::Staging;
 use crate::incremental::Changes;
 use crate::key::KeyHasher;
 use crate::load::{Sources, TextFile};
@@ -20,7 +21,8 @@ use std::sync::Arc;
 /// A finished build: the output set and everything it had to say.
 #[derive(Debug, Clone)]
 pub struct Built {
-    /// Every output file, sorted by path.
+    /// Every output file, sorted by path (those written as they rendered,
+    /// by [`build_into`], with their hash and no bytes).
     pub files: Vec<Output>,
     /// Every problem found, sorted by file and position.
     pub diagnostics: Vec<Diagnostic>,
@@ -236,21 +238,17 @@ fn mend(
     for &p in changed {
         let page = &site.pages[p];
         outputs.push((
-            Output {
-                path: format!("{}index.md", page.url.trim_start_matches('/')),
-                bytes: Arc::<[u8]>::from(Arc::clone(&page.text)),
-                origin: page.source.clone(),
-            },
+            Output::new(
+                format!("{}index.md", page.url.trim_start_matches('/')),
+                Arc::<[u8]>::from(Arc::clone(&page.text)),
+                page.source.clone(),
+            ),
             page.hash,
         ));
     }
     let manifest_hash = blake3::hash(&manifest);
     outputs.push((
-        Output {
-            path: MANIFEST.to_owned(),
-            bytes: manifest.into(),
-            origin: MANIFEST.to_owned(),
-        },
+        Output::new(MANIFEST.to_owned(), manifest, MANIFEST.to_owned()),
         manifest_hash,
     ));
     let sums = last
@@ -288,9 +286,31 @@ pub fn build(options: &BuildOptions) -> Built {
     build_cached(options, &mut Cache::default(), &Changes::Everything)
 }
 
+/// Runs the whole pipeline for `options`, writing each page, section and
+/// contributor page to `staging` as soon as it is rendered (the returned
+/// files hold only their hashes) rather than holding them all: what
+/// `cairn build` does. The caller finishes or drops `staging`.
+pub fn build_into(options: &BuildOptions, staging: &Staging) -> Built {
+    build_with(
+        options,
+        &mut Cache::default(),
+        &Changes::Everything,
+        Some(staging),
+    )
+}
+
 /// Runs the pipeline, reusing from `cache` whatever `changes` did not touch,
 /// and leaves in `cache` what the next build can reuse.
 pub fn build_cached(options: &BuildOptions, cache: &mut Cache, changes: &Changes) -> Built {
+    build_with(options, cache, changes, None)
+}
+
+fn build_with(
+    options: &BuildOptions,
+    cache: &mut Cache,
+    changes: &Changes,
+    sink: Option<&Staging>,
+) -> Built {
     let mut clock = StageClock::new();
     let reloaded = match (changes, cache.loaded.as_mut()) {
         (Changes::Paths(paths), Some((sources, said))) => {
@@ -378,7 +398,10 @@ pub fn build_cached(options: &BuildOptions, cache: &mut Cache, changes: &Changes
         &graph,
         &people,
         &templates,
-        options.progress.as_ref(),
+        render::Delivery {
+            progress: options.progress.as_ref(),
+            sink,
+        },
         render::Inputs {
             structure: cache.links.key(),
             people: people_key,
@@ -419,11 +442,7 @@ pub fn build_cached(options: &BuildOptions, cache: &mut Cache, changes: &Changes
         rendered.dirty.as_deref(),
         &mut cache.manifest,
     );
-    let manifest_output = Output {
-        path: MANIFEST.to_owned(),
-        bytes: manifest.into(),
-        origin: MANIFEST.to_owned(),
-    };
+    let manifest_output = Output::new(MANIFEST.to_owned(), manifest, MANIFEST.to_owned());
     match files.binary_search_by(|o| o.path.as_str().cmp(MANIFEST)) {
         Ok(i) => {
             diagnostics.push(Diagnostic::error(

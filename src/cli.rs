@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::build::{Built, build};
+use crate::build::{Built, build, build_into};
 use crate::config::BuildOptions;
 use crate::diagnostic::{self, Diagnostic};
 use crate::{emit, scaffold};
@@ -247,15 +247,24 @@ fn run_build(root: &Path, args: &BuildArgs) -> u8 {
     });
     options.progress = progress.clone();
 
-    let built = build(&options);
+    // Pages are written to the staging folder as they render; a build
+    // that fails drops it, and the previous output stays as it was.
+    let staging = emit::check_target(&options.output, &options.root, &options.content)
+        .and_then(|()| emit::Staging::create(&options.output));
+    let (built, staging, refused) = match staging {
+        Ok(staging) => (build_into(&options, &staging), Some(staging), None),
+        Err(d) => (build(&options), None, Some(d)),
+    };
     if let Some(bar) = &progress {
         bar.set_message("writing");
     }
     let mut diagnostics = built.diagnostics.clone();
-    let failed = built.has_errors() || (args.strict && built.warnings() > 0);
+    diagnostics.extend(refused);
+    let failed =
+        diagnostics.iter().any(Diagnostic::is_error) || (args.strict && built.warnings() > 0);
     if !failed
-        && let Err(d) = emit::check_target(&options.output, &options.root, &options.content)
-            .and_then(|()| emit::write(&built.files, &options.output))
+        && let Some(staging) = staging
+        && let Err(d) = staging.finish(&built.files)
     {
         diagnostics.push(d);
     }

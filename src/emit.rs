@@ -2,6 +2,10 @@
 //! folder beside the target and swapped in at the end, so a build that fails
 //! (or is killed) leaves the previous output exactly as it was.
 //!
+//! A one-off build streams: each page is written to the staging folder as
+//! soon as it is rendered (see [`Staging::put`]), so the build never holds
+//! every page's HTML at once.
+//!
 //! Every output path is checked to be relative and made of plain segments
 //! before it is joined to the staging folder: nothing can be written outside
 //! it, whatever a page's slug or an asset's name says.
@@ -89,46 +93,94 @@ fn io(path: &Path, action: &str, err: &std::io::Error) -> Diagnostic {
 
 /// Writes `files` to `output` through a staging folder.
 pub fn write(files: &[Output], output: &Path) -> Result<(), Diagnostic> {
-    for file in files {
-        if !is_safe_output_path(&file.path) {
-            return Err(Diagnostic::error(
-                Kind::UnsafePath,
-                &file.origin,
-                format!(
-                    "refusing to write `{}`: it would land outside the output folder",
-                    file.path
-                ),
-            ));
-        }
-    }
-    let staging = staging_path(output);
-    if staging.exists() {
-        std::fs::remove_dir_all(&staging)
-            .map_err(|e| io(&staging, "remove the old staging folder", &e))?;
-    }
-    let result = write_all(files, &staging).and_then(|()| swap(&staging, output));
-    if result.is_err() {
-        let _ = std::fs::remove_dir_all(&staging);
-    }
-    result
+    Staging::create(output)?.finish(files)
 }
 
-fn write_all(files: &[Output], staging: &Path) -> Result<(), Diagnostic> {
-    std::fs::create_dir_all(staging).map_err(|e| io(staging, "create", &e))?;
-    let mut dirs: Vec<&str> = files
-        .iter()
-        .filter_map(|f| f.path.rsplit_once('/').map(|(dir, _)| dir))
-        .collect();
-    dirs.sort_unstable();
-    dirs.dedup();
-    for dir in dirs {
-        let path = staging.join(dir);
-        std::fs::create_dir_all(&path).map_err(|e| io(&path, "create", &e))?;
+/// A staging folder being filled. Files can be put in as they are made,
+/// from any thread ([`Staging::put`]); [`Staging::finish`] writes the rest
+/// and swaps the folder into place. Dropped unfinished (a failed build),
+/// it removes itself, and the previous output stays as it was.
+#[derive(Debug)]
+pub struct Staging {
+    dir: PathBuf,
+    output: PathBuf,
+    finished: bool,
+}
+
+impl Staging {
+    /// An empty staging folder for `output` (an old one left by a killed
+    /// build is removed first).
+    pub fn create(output: &Path) -> Result<Self, Diagnostic> {
+        let dir = staging_path(output);
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)
+                .map_err(|e| io(&dir, "remove the old staging folder", &e))?;
+        }
+        std::fs::create_dir_all(&dir).map_err(|e| io(&dir, "create", &e))?;
+        Ok(Self {
+            dir,
+            output: output.to_path_buf(),
+            finished: false,
+        })
     }
-    files.par_iter().try_for_each(|file| {
-        let path = staging.join(&file.path);
-        std::fs::write(&path, &file.bytes).map_err(|e| io(&path, "write", &e))
-    })
+
+    /// Writes one file (its folder made first), after checking that its
+    /// path stays inside the staging folder.
+    pub fn put(&self, path: &str, bytes: &[u8], origin: &str) -> Result<(), Diagnostic> {
+        check_path(path, origin)?;
+        let target = self.dir.join(path);
+        if let Some(parent) = target.parent()
+            && parent != self.dir
+        {
+            std::fs::create_dir_all(parent).map_err(|e| io(parent, "create", &e))?;
+        }
+        std::fs::write(&target, bytes).map_err(|e| io(&target, "write", &e))
+    }
+
+    /// Writes every file of `files` not already written, then moves the
+    /// staging folder into place.
+    pub fn finish(mut self, files: &[Output]) -> Result<(), Diagnostic> {
+        for file in files {
+            check_path(&file.path, &file.origin)?;
+        }
+        let pending: Vec<&Output> = files.iter().filter(|f| f.written.is_none()).collect();
+        let mut dirs: Vec<&str> = pending
+            .iter()
+            .filter_map(|f| f.path.rsplit_once('/').map(|(dir, _)| dir))
+            .collect();
+        dirs.sort_unstable();
+        dirs.dedup();
+        for dir in dirs {
+            let path = self.dir.join(dir);
+            std::fs::create_dir_all(&path).map_err(|e| io(&path, "create", &e))?;
+        }
+        pending.par_iter().try_for_each(|file| {
+            let path = self.dir.join(&file.path);
+            std::fs::write(&path, &file.bytes).map_err(|e| io(&path, "write", &e))
+        })?;
+        swap(&self.dir, &self.output)?;
+        self.finished = true;
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.finished {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+fn check_path(path: &str, origin: &str) -> Result<(), Diagnostic> {
+    if is_safe_output_path(path) {
+        return Ok(());
+    }
+    Err(Diagnostic::error(
+        Kind::UnsafePath,
+        origin,
+        format!("refusing to write `{path}`: it would land outside the output folder"),
+    ))
 }
 
 /// Moves the staging folder into place, the previous output out of the way

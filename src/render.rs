@@ -108,6 +108,25 @@ pub struct Output {
     pub bytes: std::sync::Arc<[u8]>,
     /// The source it came from, for messages.
     pub origin: String,
+    /// Set when the file was written to the staging folder as soon as it
+    /// was made (a one-off build streams pages, so that it never holds
+    /// them all): its hash; `bytes` are then empty.
+    pub written: Option<blake3::Hash>,
+}
+
+impl Output {
+    pub fn new(
+        path: impl Into<String>,
+        bytes: impl Into<std::sync::Arc<[u8]>>,
+        origin: impl Into<String>,
+    ) -> Self {
+        Self {
+            path: path.into(),
+            bytes: bytes.into(),
+            origin: origin.into(),
+            written: None,
+        }
+    }
 }
 
 /// Everything render makes.
@@ -391,15 +410,27 @@ impl Memo {
 /// Renders every page, section and asset of `site`, reusing from `memo`
 /// every page and section whose key did not change.
 /// `progress`, if given, advances by one for every page and section.
+/// Where render reports and delivers what it makes as it goes.
+#[derive(Default, Clone, Copy)]
+pub struct Delivery<'a> {
+    /// Advanced once a page or section.
+    pub progress: Option<&'a indicatif::ProgressBar>,
+    /// A one-off build's staging folder: pages, sections and contributor
+    /// pages are written to it as they are made (and only their hashes
+    /// kept).
+    pub sink: Option<&'a crate::emit::Staging>,
+}
+
 pub fn render(
     site: &Site,
     graph: &LinkGraph,
     people: &People,
     templates: &[TextFile],
-    progress: Option<&indicatif::ProgressBar>,
+    delivery: Delivery<'_>,
     inputs: Inputs,
     memo: &mut Memo,
 ) -> (Rendered, Vec<Diagnostic>) {
+    let Delivery { progress, sink } = delivery;
     let tick = || {
         if let Some(bar) = progress {
             bar.inc(1);
@@ -408,7 +439,8 @@ pub fn render(
     let stylesheet = stylesheet();
     let (env, mut diagnostics) = environment(&site.config, templates, &stylesheet);
     let globals = globals(site);
-    let shared = Shared::new(site, &env, &globals, graph, people, templates);
+    let mut shared = Shared::new(site, &env, &globals, graph, people, templates);
+    shared.sink = sink;
 
     let global = global_key(site, templates, &stylesheet);
     // The global key is part of every key: a last render under another
@@ -447,7 +479,9 @@ pub fn render(
             let make = || render_page(&shared, i, page);
             (
                 Some(i),
-                memoized(previous, &path, key, make).map(|k| (k, true)),
+                memoized(previous, &path, key, make)
+                    .and_then(|k| shared.store(k))
+                    .map(|k| (k, true)),
             )
         })
         .collect();
@@ -460,7 +494,9 @@ pub fn render(
             let make = || render_section(&shared, i, section);
             (
                 section.index_page,
-                memoized(previous, &output_path(&section.url), key, make).map(|k| (k, true)),
+                memoized(previous, &output_path(&section.url), key, make)
+                    .and_then(|k| shared.store(k))
+                    .map(|k| (k, true)),
             )
         })
         .collect();
@@ -490,7 +526,8 @@ pub fn render(
                 if let Some(i) = page {
                     rendered.page_hashes[i] = Some(hash);
                 }
-                if fresh || reached.is_none() {
+                // Streamed outputs are not kept: their bytes are gone.
+                if (fresh || reached.is_none()) && output.written.is_none() {
                     memo.outputs
                         .insert(output.path.clone(), (key, output.clone(), hash));
                 }
@@ -506,11 +543,11 @@ pub fn render(
         Some(last) => std::sync::Arc::clone(&last.contributors_json),
         None => crate::contributors::to_json(site, people).into(),
     };
-    rendered.files.push(Output {
-        path: crate::contributors::JSON_FILE.to_owned(),
-        bytes: std::sync::Arc::clone(&contributors_json),
-        origin: crate::contributors::JSON_FILE.to_owned(),
-    });
+    rendered.files.push(Output::new(
+        crate::contributors::JSON_FILE.to_owned(),
+        std::sync::Arc::clone(&contributors_json),
+        crate::contributors::JSON_FILE.to_owned(),
+    ));
 
     let (redirects, more) = redirects(&shared);
     rendered.files.extend(redirects);
@@ -527,19 +564,19 @@ pub fn render(
         absolute_urls: true,
     };
     match render_template(&env, "404.html", &context) {
-        Ok(html) => rendered.files.push(Output {
-            path: "404.html".to_owned(),
-            bytes: html.into_bytes().into(),
-            origin: format!("{THEME_DIR}/404.html"),
-        }),
+        Ok(html) => rendered.files.push(Output::new(
+            "404.html".to_owned(),
+            html.into_bytes(),
+            format!("{THEME_DIR}/404.html"),
+        )),
         Err(e) => diagnostics.push(template_error(&e, templates)),
     }
 
-    rendered.files.push(Output {
-        path: stylesheet.path.clone(),
-        bytes: stylesheet.bytes.into(),
-        origin: "themes/default/static/style.css".to_owned(),
-    });
+    rendered.files.push(Output::new(
+        stylesheet.path.clone(),
+        stylesheet.bytes,
+        "themes/default/static/style.css".to_owned(),
+    ));
 
     let llms: Vec<String> = site
         .sections
@@ -559,11 +596,11 @@ pub fn render(
             }
         })
         .collect();
-    rendered.files.push(Output {
-        path: "llms.txt".to_owned(),
-        bytes: llms_txt(&shared, &llms).into_bytes().into(),
-        origin: "llms.txt".to_owned(),
-    });
+    rendered.files.push(Output::new(
+        "llms.txt".to_owned(),
+        llms_txt(&shared, &llms).into_bytes(),
+        "llms.txt".to_owned(),
+    ));
     memo.last = Some(Last {
         inputs,
         hashes: site.pages.iter().map(|p| p.hash).collect(),
@@ -575,19 +612,19 @@ pub fn render(
     // Each page's source, byte for byte, beside its HTML: anyone can hash it
     // and compare with the manifest's `source_blake3`.
     for page in &site.pages {
-        rendered.files.push(Output {
-            path: format!("{}index.md", page.url.trim_start_matches('/')),
-            bytes: std::sync::Arc::<[u8]>::from(page.text.clone()),
-            origin: page.source.clone(),
-        });
+        rendered.files.push(Output::new(
+            format!("{}index.md", page.url.trim_start_matches('/')),
+            std::sync::Arc::<[u8]>::from(page.text.clone()),
+            page.source.clone(),
+        ));
     }
 
     for asset in &site.assets {
-        rendered.files.push(Output {
-            path: asset.path.clone(),
-            bytes: asset.bytes.clone(),
-            origin: asset.source.clone(),
-        });
+        rendered.files.push(Output::new(
+            asset.path.clone(),
+            asset.bytes.clone(),
+            asset.source.clone(),
+        ));
     }
 
     rendered.files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -810,24 +847,26 @@ fn contributor_pages(
                     },
                 )
                 .map_err(|e| template_error(&e, shared.templates))?;
-                Ok(Output {
-                    path: output_path(&url),
-                    bytes: html.into_bytes().into(),
-                    origin: crate::contributors::CONTRIBUTORS_FILE.to_owned(),
-                })
-            })?;
+                Ok(Output::new(
+                    output_path(&url),
+                    html.into_bytes(),
+                    crate::contributors::CONTRIBUTORS_FILE.to_owned(),
+                ))
+            })
+            .and_then(|k| shared.store(k))?;
             let feed_url = format!("{url}atom.xml");
             let feed_path = feed_url.trim_start_matches('/').to_owned();
             let feed = memoized(previous, &feed_path, key, || {
                 let feed = crate::feed::contributor_feed(site, people, c, &|to| {
                     shared.href(&feed_url, to)
                 });
-                Ok(Output {
-                    path: feed_path.clone(),
-                    bytes: feed.into_bytes().into(),
-                    origin: crate::contributors::CONTRIBUTORS_FILE.to_owned(),
-                })
-            })?;
+                Ok(Output::new(
+                    feed_path.clone(),
+                    feed.into_bytes(),
+                    crate::contributors::CONTRIBUTORS_FILE.to_owned(),
+                ))
+            })
+            .and_then(|k| shared.store(k))?;
             Ok([(html, true), (feed, true)])
         })
         .collect();
@@ -855,11 +894,11 @@ fn contributor_pages(
             },
         )
         .map_err(|e| template_error(&e, shared.templates))?;
-        Ok(Output {
-            path: "contributors/index.html".to_owned(),
-            bytes: html.into_bytes().into(),
-            origin: crate::contributors::CONTRIBUTORS_FILE.to_owned(),
-        })
+        Ok(Output::new(
+            "contributors/index.html".to_owned(),
+            html.into_bytes(),
+            crate::contributors::CONTRIBUTORS_FILE.to_owned(),
+        ))
     });
     match index {
         Ok(keyed) => outputs.push((keyed, true)),
@@ -974,11 +1013,11 @@ fn redirects(shared: &Shared<'_>) -> (Vec<Output>, Vec<Diagnostic>) {
             }
             let current = format!("/{path}");
             let href = shared.href(&current, &page.url);
-            outputs.push(Output {
+            outputs.push(Output::new(
                 path,
-                bytes: redirect_html(&href, &page.title).into_bytes().into(),
-                origin: page.source.clone(),
-            });
+                redirect_html(&href, &page.title).into_bytes(),
+                page.source.clone(),
+            ));
         }
     }
     (outputs, diagnostics)
@@ -1188,6 +1227,8 @@ struct Shared<'a> {
     base_path: String,
     /// The site's own templates, to locate template errors in.
     templates: &'a [TextFile],
+    /// Where a one-off build writes each page as soon as it is made.
+    sink: Option<&'a crate::emit::Staging>,
 }
 
 impl<'a> Shared<'a> {
@@ -1213,7 +1254,23 @@ impl<'a> Shared<'a> {
                 .collect(),
             base_path: site.config.base_path(),
             templates,
+            sink: None,
         }
+    }
+
+    /// With a sink, writes a keyed output to it and keeps only its hash.
+    fn store(&self, keyed: Keyed) -> Result<Keyed, Diagnostic> {
+        let Some(sink) = self.sink else {
+            return Ok(keyed);
+        };
+        let (key, output, hash) = keyed;
+        sink.put(&output.path, &output.bytes, &output.origin)?;
+        let output = Output {
+            bytes: std::sync::Arc::from(&[][..]),
+            written: Some(hash),
+            ..output
+        };
+        Ok((key, output, hash))
     }
 
     /// The title of the page published at site URL `url`, if one is.
@@ -1555,11 +1612,11 @@ fn render_page(shared: &Shared<'_>, p: usize, page: &Page) -> Result<Output, Dia
     };
     let html = render_template(env, template, &context)
         .map_err(|e| template_error(&e, shared.templates))?;
-    Ok(Output {
-        path: output_path(&page.url),
-        bytes: html.into_bytes().into(),
-        origin: page.source.clone(),
-    })
+    Ok(Output::new(
+        output_path(&page.url),
+        html.into_bytes(),
+        page.source.clone(),
+    ))
 }
 
 fn missing_template(page: &Page, name: &str) -> Diagnostic {
@@ -1689,11 +1746,11 @@ fn render_section(
     };
     let html = render_template(env, template, &context)
         .map_err(|e| template_error(&e, shared.templates))?;
-    Ok(Output {
-        path: output_path(&section.url),
-        bytes: html.into_bytes().into(),
+    Ok(Output::new(
+        output_path(&section.url),
+        html.into_bytes(),
         origin,
-    })
+    ))
 }
 
 /// An `http://` or `https://` URL, safe to put in an `href`.

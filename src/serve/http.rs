@@ -280,10 +280,12 @@ mod tests {
     fn snapshot(base_path: &str) -> Snapshot {
         let files = ["404.html", "a/index.html", "index.html", "style.css"]
             .iter()
-            .map(|p| Output {
-                path: (*p).to_owned(),
-                bytes: b"<html><body>x</body></html>".to_vec().into(),
-                origin: String::new(),
+            .map(|p| {
+                Output::new(
+                    (*p).to_owned(),
+                    b"<html><body>x</body></html>".to_vec(),
+                    String::new(),
+                )
             })
             .collect();
         Snapshot {

@@ -250,3 +250,66 @@ fn llms_txt_lists_every_page_with_its_raw_markdown() {
         "{llms}"
     );
 }
+
+#[test]
+fn a_streamed_build_writes_what_an_in_memory_build_holds() {
+    for fixture in ["basic", "links", "people"] {
+        let site = copy_fixture(fixture);
+        let out = site.path().join("public");
+        let options = cairn::config::BuildOptions {
+            output: out.clone(),
+            ..cairn::config::BuildOptions::new(site.path())
+        };
+        let staging = cairn::emit::Staging::create(&out).unwrap();
+        let streamed = cairn::build::build_into(&options, &staging);
+        assert!(!streamed.has_errors(), "{:?}", streamed.diagnostics);
+        // Pages went to the staging folder as they rendered: the build
+        // holds their hashes, not their bytes.
+        let html = streamed
+            .files
+            .iter()
+            .filter(|f| f.path.ends_with(".html") && f.written.is_some())
+            .count();
+        assert!(html > 1, "{fixture}: no page was streamed");
+        for file in streamed.files.iter().filter(|f| f.written.is_some()) {
+            assert!(file.bytes.is_empty(), "{}", file.path);
+        }
+        staging.finish(&streamed.files).unwrap();
+
+        let memory = build(site.path());
+        let expected: std::collections::BTreeMap<String, Vec<u8>> = memory
+            .files
+            .iter()
+            .map(|f| (f.path.clone(), f.bytes.to_vec()))
+            .collect();
+        assert_eq!(read_tree(&out), expected, "{fixture}");
+        assert_eq!(streamed.root, memory.root, "{fixture}");
+        assert!(!emit_staging_left(&out), "{fixture}: staging folder left");
+    }
+}
+
+#[test]
+fn a_failed_streamed_build_removes_its_staging_and_keeps_the_old_output() {
+    let site = copy_fixture("basic");
+    let out = site.path().join("public");
+    build_to(site.path(), &out, "2");
+    let before = read_tree(&out);
+    write(
+        site.path(),
+        "content/broken.md",
+        "---\ntitle: [unclosed\n---\nbody\n",
+    );
+    cairn()
+        .arg("build")
+        .arg("--root")
+        .arg(site.path())
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("content/broken.md:2:"));
+    assert_eq!(read_tree(&out), before);
+    assert!(!emit_staging_left(&out));
+}
+
+fn emit_staging_left(out: &std::path::Path) -> bool {
+    cairn::emit::staging_path(out).exists()
+}
