@@ -4,9 +4,19 @@
 //! The output carries classes, not inline styles, so the theme's CSS decides
 //! the colours; [`stylesheet`] gives that CSS for a light and a dark theme,
 //! switched by `prefers-color-scheme`. The grammar registry is loaded once,
-//! on the first code block of a build, and shared read-only by every thread.
+//! on the first code block of a build (or ahead of it, by [`warm`]), and
+//! shared read-only by every thread.
+//!
+//! Highlighting is the dearest thing a page can ask for (tens of
+//! microseconds a line: TextMate grammars are sets of regular expressions
+//! tried at every position). Its output depends on the language and the
+//! code alone, so each distinct block is highlighted once a process and
+//! the HTML kept, by the BLAKE3 of both: a snippet repeated across an
+//! archive (an install command, a config file), and every block of a page
+//! re-rendered while serving, costs a lookup.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use giallo::{HighlightOptions, HtmlRenderer, Registry, RenderOptions, ThemeVariant};
 
@@ -25,13 +35,55 @@ fn registry() -> Option<&'static Registry> {
         .as_ref()
 }
 
+/// Loads the grammar registry on another thread, so that the first code
+/// block does not wait for it.
+pub fn warm() {
+    std::thread::spawn(|| {
+        registry();
+    });
+}
+
+/// Highlighted blocks by the BLAKE3 of language and code, with their total
+/// size: emptied when it passes [`MEMO_BYTES`], so a long `serve` session
+/// cannot grow it without bound.
+type Memo = (HashMap<blake3::Hash, Arc<str>>, usize);
+
+const MEMO_BYTES: usize = 64 << 20;
+
+fn memo() -> &'static Mutex<Memo> {
+    static MEMO: OnceLock<Mutex<Memo>> = OnceLock::new();
+    MEMO.get_or_init(Mutex::default)
+}
+
 /// Highlights `code` written in `lang`. `None` when the language is unknown
 /// (or empty), so the caller prints plain, escaped code.
-pub fn highlight(code: &str, lang: &str) -> Option<String> {
+pub fn highlight(code: &str, lang: &str) -> Option<Arc<str>> {
     let lang = lang.trim();
     if lang.is_empty() {
         return None;
     }
+    let key = blake3::Hasher::new()
+        .update(lang.as_bytes())
+        .update(&[0])
+        .update(code.as_bytes())
+        .finalize();
+    // A poisoned lock only means another thread panicked mid-insert: the
+    // map is still a valid map.
+    let lock = || memo().lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(html) = lock().0.get(&key) {
+        return Some(Arc::clone(html));
+    }
+    let html: Arc<str> = render(code, lang)?.into();
+    let mut memo = lock();
+    if memo.1 + html.len() > MEMO_BYTES {
+        *memo = Memo::default();
+    }
+    memo.1 += html.len();
+    memo.0.insert(key, Arc::clone(&html));
+    Some(html)
+}
+
+fn render(code: &str, lang: &str) -> Option<String> {
     let registry = registry()?;
     if !registry.contains_grammar(lang) {
         return None;
@@ -50,6 +102,11 @@ pub fn highlight(code: &str, lang: &str) -> Option<String> {
     };
     Some(renderer.render(&highlighted, &RenderOptions::default()))
 }
+
+/// [`stylesheet`] as generated when giallo or the themes last changed,
+/// shipped with the theme so that a build need not load the grammars to
+/// print it (a test holds it to what giallo makes now).
+pub const STYLESHEET: &str = include_str!("../themes/default/static/highlight.css");
 
 /// The CSS for highlighted code: the light theme by default and the dark one
 /// under `prefers-color-scheme: dark`.
@@ -78,9 +135,39 @@ mod tests {
     }
 
     #[test]
+    fn a_block_seen_before_is_the_same_html() {
+        let a = highlight("let x = 1;\n", "rust").expect("rust is bundled");
+        let b = highlight("let x = 1;\n", "rust").expect("rust is bundled");
+        assert!(Arc::ptr_eq(&a, &b), "the second is taken from the memo");
+        let other = highlight("let x = 1;\n", "python").expect("python is bundled");
+        assert_ne!(a, other, "the language is part of the key");
+        assert_eq!(*a, *render("let x = 1;\n", "rust").unwrap());
+    }
+
+    #[test]
     fn unknown_language_is_none() {
         assert!(highlight("x", "no-such-language").is_none());
         assert!(highlight("x", "").is_none());
+    }
+
+    /// `CAIRN_BLESS=1 cargo test` writes the shipped stylesheet anew after
+    /// a giallo upgrade.
+    #[test]
+    fn the_shipped_stylesheet_is_giallos() {
+        let now = stylesheet();
+        assert!(now.contains(".hl-"), "{now}");
+        if std::env::var_os("CAIRN_BLESS").is_some() {
+            let path = concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/themes/default/static/highlight.css"
+            );
+            std::fs::write(path, &now).unwrap();
+        } else {
+            assert!(
+                STYLESHEET == now,
+                "themes/default/static/highlight.css is stale: run `CAIRN_BLESS=1 cargo test`"
+            );
+        }
     }
 
     #[test]

@@ -479,7 +479,7 @@ fn unique_id(base: String, seen: &mut HashMap<String, usize>) -> String {
 
 fn code_block(code: &str, lang: &str, highlight: bool) -> String {
     if highlight && let Some(html) = crate::highlight::highlight(code, lang) {
-        return html;
+        return html.to_string();
     }
     let mut out = String::with_capacity(code.len() + 40);
     if lang.is_empty() {

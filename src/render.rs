@@ -79,7 +79,7 @@ const THEME_DIR: &str = "themes/default/templates";
 pub struct Fingerprinted {
     pub path: String,
     pub integrity: String,
-    pub bytes: Vec<u8>,
+    pub bytes: std::sync::Arc<[u8]>,
 }
 
 impl Fingerprinted {
@@ -94,7 +94,7 @@ impl Fingerprinted {
                 "sha384-{}",
                 base64::engine::general_purpose::STANDARD.encode(sha)
             ),
-            bytes,
+            bytes: bytes.into(),
         }
     }
 }
@@ -312,12 +312,13 @@ fn page_key(shared: &Shared<'_>, global: &blake3::Hash, p: usize) -> blake3::Has
     key.finish()
 }
 
-/// The theme's stylesheet with the highlighting styles, fingerprinted.
-fn stylesheet() -> Fingerprinted {
-    Fingerprinted::new("style", "css", {
-        let mut css = String::from(THEME_CSS);
-        css.push_str(&crate::highlight::stylesheet());
-        css.into_bytes()
+/// The theme's stylesheet with the highlighting styles, fingerprinted
+/// (once a process: it is the same for every site).
+fn stylesheet() -> &'static Fingerprinted {
+    static STYLESHEET: std::sync::OnceLock<Fingerprinted> = std::sync::OnceLock::new();
+    STYLESHEET.get_or_init(|| {
+        let css = [THEME_CSS, crate::highlight::STYLESHEET].concat();
+        Fingerprinted::new("style", "css", css.into_bytes())
     })
 }
 
@@ -357,8 +358,8 @@ pub fn rerender(
     memo: &mut Memo,
 ) -> Option<Vec<(Option<usize>, Output, blake3::Hash)>> {
     let stylesheet = stylesheet();
-    let (env, diagnostics) = environment(&site.config, templates, &stylesheet);
-    let global = global_key(site, templates, &stylesheet);
+    let (env, diagnostics) = environment(&site.config, templates, stylesheet);
+    let global = global_key(site, templates, stylesheet);
     if !diagnostics.is_empty() || memo.global != Some(global) {
         return None;
     }
@@ -437,12 +438,12 @@ pub fn render(
         }
     };
     let stylesheet = stylesheet();
-    let (env, mut diagnostics) = environment(&site.config, templates, &stylesheet);
+    let (env, mut diagnostics) = environment(&site.config, templates, stylesheet);
     let globals = globals(site);
     let mut shared = Shared::new(site, &env, &globals, graph, people, templates);
     shared.sink = sink;
 
-    let global = global_key(site, templates, &stylesheet);
+    let global = global_key(site, templates, stylesheet);
     // The global key is part of every key: a last render under another
     // global key has nothing to give.
     let same_global = memo
@@ -574,7 +575,7 @@ pub fn render(
 
     rendered.files.push(Output::new(
         stylesheet.path.clone(),
-        stylesheet.bytes,
+        std::sync::Arc::clone(&stylesheet.bytes),
         "themes/default/static/style.css".to_owned(),
     ));
 
