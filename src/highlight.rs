@@ -35,6 +35,18 @@ fn registry() -> Option<&'static Registry> {
         .as_ref()
 }
 
+/// This thread's copy of the registry. giallo guards each compiled set of
+/// patterns with a lock for the length of a search, so threads sharing one
+/// registry take turns on every line of a language they both highlight;
+/// each thread searching its own copy runs free (the copy is cheap: a
+/// clone of the loaded grammars, its patterns compiled as it meets them).
+fn with_registry<R>(f: impl FnOnce(&Registry) -> R) -> Option<R> {
+    thread_local! {
+        static LOCAL: std::cell::OnceCell<Option<Registry>> = const { std::cell::OnceCell::new() };
+    }
+    LOCAL.with(|local| local.get_or_init(|| registry().cloned()).as_ref().map(f))
+}
+
 /// Loads the grammar registry on another thread, so that the first code
 /// block does not wait for it.
 pub fn warm() {
@@ -84,23 +96,25 @@ pub fn highlight(code: &str, lang: &str) -> Option<Arc<str>> {
 }
 
 fn render(code: &str, lang: &str) -> Option<String> {
-    let registry = registry()?;
-    if !registry.contains_grammar(lang) {
-        return None;
-    }
-    let options = HighlightOptions::new(
-        lang,
-        ThemeVariant::Dual {
-            light: LIGHT,
-            dark: DARK,
-        },
-    );
-    let highlighted = registry.highlight(code, &options).ok()?;
-    let renderer = HtmlRenderer {
-        css_class_prefix: Some(PREFIX.to_owned()),
-        ..HtmlRenderer::default()
-    };
-    Some(renderer.render(&highlighted, &RenderOptions::default()))
+    with_registry(|registry| {
+        if !registry.contains_grammar(lang) {
+            return None;
+        }
+        let options = HighlightOptions::new(
+            lang,
+            ThemeVariant::Dual {
+                light: LIGHT,
+                dark: DARK,
+            },
+        );
+        let highlighted = registry.highlight(code, &options).ok()?;
+        let renderer = HtmlRenderer {
+            css_class_prefix: Some(PREFIX.to_owned()),
+            ..HtmlRenderer::default()
+        };
+        Some(renderer.render(&highlighted, &RenderOptions::default()))
+    })
+    .flatten()
 }
 
 /// [`stylesheet`] as generated when giallo or the themes last changed,
