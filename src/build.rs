@@ -444,15 +444,29 @@ fn build_with(
 
     clock.lap("render");
     let mut files = rendered.files;
-    let manifest = manifest::json(
-        &site,
-        &graph,
-        &people,
-        &rendered.page_hashes,
-        rendered.dirty.as_deref(),
-        &mut cache.manifest,
-    );
-    let manifest_output = Output::new(MANIFEST.to_owned(), manifest, MANIFEST.to_owned());
+    let manifest_output = match sink {
+        // Streamed a slice of entries at a time, and hashed on the way.
+        Some(sink) => sink
+            .put_with(MANIFEST, MANIFEST, |out| {
+                manifest::write(&site, &graph, &people, &rendered.page_hashes, out)
+            })
+            .map(|hash| Output {
+                written: Some(hash),
+                ..Output::new(MANIFEST, Vec::new(), MANIFEST)
+            }),
+        None => Ok(Output::new(
+            MANIFEST,
+            manifest::json(
+                &site,
+                &graph,
+                &people,
+                &rendered.page_hashes,
+                rendered.dirty.as_deref(),
+                &mut cache.manifest,
+            ),
+            MANIFEST,
+        )),
+    };
     match files.binary_search_by(|o| o.path.as_str().cmp(MANIFEST)) {
         Ok(i) => {
             diagnostics.push(Diagnostic::error(
@@ -464,7 +478,10 @@ fn build_with(
                 ),
             ));
         }
-        Err(i) => files.insert(i, manifest_output),
+        Err(i) => match manifest_output {
+            Ok(output) => files.insert(i, output),
+            Err(d) => diagnostics.push(d),
+        },
     }
 
     clock.lap("manifest");
@@ -610,9 +627,20 @@ impl StageClock {
     fn lap(&mut self, stage: &str) {
         if let Some(last) = self.last {
             let now = std::time::Instant::now();
+            // Resident and peak memory, where the system tells them.
+            let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+            let field = |name: &str| {
+                status
+                    .lines()
+                    .find_map(|l| l.strip_prefix(name))
+                    .map_or("?", str::trim)
+                    .to_owned()
+            };
             eprintln!(
-                "timing: {stage} {:.1} ms",
-                (now - last).as_secs_f64() * 1000.0
+                "timing: {stage} {:.1} ms (rss {}, peak {})",
+                (now - last).as_secs_f64() * 1000.0,
+                field("VmRSS:"),
+                field("VmHWM:")
             );
             self.last = Some(now);
         }
@@ -646,5 +674,11 @@ mod tests {
         let dirty = vec![false; site.pages.len()];
         let again = manifest::json(&site, &graph, &people, &hashes, Some(&dirty), &mut memo);
         assert_eq!(again, pretty);
+        // Streamed a slice at a time, whatever the slice.
+        for slice in [1, 2, 3, 2048] {
+            let mut streamed = Vec::new();
+            manifest::write_sliced(&site, &graph, &people, &hashes, &mut streamed, slice).unwrap();
+            assert_eq!(streamed, pretty, "slices of {slice}");
+        }
     }
 }

@@ -137,6 +137,28 @@ impl Staging {
         std::fs::write(&target, bytes).map_err(|e| io(&target, "write", &e))
     }
 
+    /// Writes one file through `fill`, buffered, hashing it on the way:
+    /// for a large file made in pieces (the manifest), never held whole.
+    pub fn put_with(
+        &self,
+        path: &str,
+        origin: &str,
+        fill: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+    ) -> Result<blake3::Hash, Diagnostic> {
+        use std::io::Write as _;
+        check_path(path, origin)?;
+        let target = self.dir.join(path);
+        let file = std::fs::File::create(&target).map_err(|e| io(&target, "create", &e))?;
+        let mut out = Hashing {
+            inner: std::io::BufWriter::with_capacity(1 << 16, file),
+            hasher: blake3::Hasher::new(),
+        };
+        fill(&mut out)
+            .and_then(|()| out.inner.flush())
+            .map_err(|e| io(&target, "write", &e))?;
+        Ok(out.hasher.finalize())
+    }
+
     /// Writes every file of `files` not already written, then moves the
     /// staging folder into place.
     pub fn finish(mut self, files: &[Output]) -> Result<(), Diagnostic> {
@@ -169,6 +191,24 @@ impl Drop for Staging {
         if !self.finished {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
+    }
+}
+
+/// A writer that hashes what passes through it.
+struct Hashing<W> {
+    inner: W,
+    hasher: blake3::Hasher,
+}
+
+impl<W: std::io::Write> std::io::Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
     }
 }
 

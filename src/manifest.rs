@@ -132,43 +132,131 @@ pub fn json(
         .into_par_iter()
         .map(|i| match keep {
             Some(dirty) if !dirty[i] => std::sync::Arc::clone(&memo.entries[i]),
-            _ => {
-                let json =
-                    serde_json::to_string_pretty(&entry(site, graph, people, page_hashes, i))
-                        .unwrap_or_default();
-                // As an element of the top-level `pages` array: four spaces.
-                let mut indented = String::with_capacity(json.len() + 256);
-                for (n, line) in json.lines().enumerate() {
-                    if n > 0 {
-                        indented.push('\n');
-                    }
-                    indented.push_str("    ");
-                    indented.push_str(line);
-                }
-                indented.into()
-            }
+            _ => entry_json(site, graph, people, page_hashes, i).into(),
         })
         .collect();
-    let mut order: Vec<usize> = (0..site.pages.len()).collect();
-    order.sort_by(|&a, &b| site.pages[a].source.cmp(&site.pages[b].source));
     let size: usize = entries.iter().map(|e| e.len() + 2).sum();
     let mut out = Vec::with_capacity(size + 128);
-    out.extend_from_slice(b"{\n  \"generator\": ");
-    out.extend_from_slice(&serde_json::to_vec(GENERATOR).unwrap_or_default());
-    if order.is_empty() {
-        out.extend_from_slice(b",\n  \"pages\": []\n}\n");
-    } else {
-        out.extend_from_slice(b",\n  \"pages\": [\n");
-        for (n, &i) in order.iter().enumerate() {
-            if n > 0 {
-                out.extend_from_slice(b",\n");
-            }
-            out.extend_from_slice(entries[i].as_bytes());
-        }
-        out.extend_from_slice(b"\n  ]\n}\n");
-    }
+    let order = source_order(site);
+    let _ = assemble(&mut out, &order, |i| &*entries[i]);
     memo.entries = entries;
     out
+}
+
+/// The manifest file, as [`json`] makes it, written to `out` a slice of
+/// entries at a time (made in parallel, written in order): the whole
+/// manifest of a large archive is never held at once.
+pub fn write(
+    site: &Site,
+    graph: &LinkGraph,
+    people: &People,
+    page_hashes: &[Option<blake3::Hash>],
+    out: &mut (impl std::io::Write + ?Sized),
+) -> std::io::Result<()> {
+    write_sliced(site, graph, people, page_hashes, out, 2048)
+}
+
+pub(crate) fn write_sliced(
+    site: &Site,
+    graph: &LinkGraph,
+    people: &People,
+    page_hashes: &[Option<blake3::Hash>],
+    out: &mut (impl std::io::Write + ?Sized),
+    slice_len: usize,
+) -> std::io::Result<()> {
+    use rayon::prelude::*;
+
+    let order = source_order(site);
+    for (n, slice) in order.chunks(slice_len.max(1)).enumerate() {
+        let entries: Vec<String> = slice
+            .par_iter()
+            .map(|&i| entry_json(site, graph, people, page_hashes, i))
+            .collect();
+        let at = n * slice_len.max(1);
+        let is_last = at + slice.len() == order.len();
+        // The header comes with the first slice, the footer with the last.
+        write_slice(out, &entries, at == 0, is_last)?;
+    }
+    if order.is_empty() {
+        assemble(out, &[], |_| "")?;
+    }
+    Ok(())
+}
+
+fn write_slice(
+    out: &mut (impl std::io::Write + ?Sized),
+    entries: &[String],
+    first: bool,
+    last: bool,
+) -> std::io::Result<()> {
+    if first {
+        write_header(out)?;
+        out.write_all(b",\n  \"pages\": [\n")?;
+    }
+    for (n, entry) in entries.iter().enumerate() {
+        if n > 0 || !first {
+            out.write_all(b",\n")?;
+        }
+        out.write_all(entry.as_bytes())?;
+    }
+    if last {
+        out.write_all(b"\n  ]\n}\n")?;
+    }
+    Ok(())
+}
+
+fn write_header(out: &mut (impl std::io::Write + ?Sized)) -> std::io::Result<()> {
+    out.write_all(b"{\n  \"generator\": ")?;
+    out.write_all(&serde_json::to_vec(GENERATOR).unwrap_or_default())
+}
+
+/// Page indices sorted by source path: the manifest's order.
+fn source_order(site: &Site) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..site.pages.len()).collect();
+    order.sort_by(|&a, &b| site.pages[a].source.cmp(&site.pages[b].source));
+    order
+}
+
+/// The file around the entries, in `order`.
+fn assemble<'e>(
+    out: &mut (impl std::io::Write + ?Sized),
+    order: &[usize],
+    entry: impl Fn(usize) -> &'e str,
+) -> std::io::Result<()> {
+    write_header(out)?;
+    if order.is_empty() {
+        return out.write_all(b",\n  \"pages\": []\n}\n");
+    }
+    out.write_all(b",\n  \"pages\": [\n")?;
+    for (n, &i) in order.iter().enumerate() {
+        if n > 0 {
+            out.write_all(b",\n")?;
+        }
+        out.write_all(entry(i).as_bytes())?;
+    }
+    out.write_all(b"\n  ]\n}\n")
+}
+
+/// Page `i`'s entry as it stands in the file: pretty JSON, indented as an
+/// element of the top-level `pages` array.
+fn entry_json(
+    site: &Site,
+    graph: &LinkGraph,
+    people: &People,
+    page_hashes: &[Option<blake3::Hash>],
+    i: usize,
+) -> String {
+    let json = serde_json::to_string_pretty(&entry(site, graph, people, page_hashes, i))
+        .unwrap_or_default();
+    let mut indented = String::with_capacity(json.len() + 256);
+    for (n, line) in json.lines().enumerate() {
+        if n > 0 {
+            indented.push('\n');
+        }
+        indented.push_str("    ");
+        indented.push_str(line);
+    }
+    indented
 }
 
 /// The manifest as pretty JSON with a final newline.
