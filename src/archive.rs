@@ -40,11 +40,12 @@ impl Memo {
 /// The text of `B3SUMS` for `files` (sorted by path; `B3SUMS` itself is
 /// skipped).
 pub fn b3sums(files: &[Output], known: &Known) -> String {
-    b3sums_cached(files, known, &mut Memo::default())
+    b3sums_cached(files, known, None)
 }
 
-fn b3sums_cached(files: &[Output], known: &Known, memo: &mut Memo) -> String {
-    let previous = &memo.files;
+fn b3sums_cached(files: &[Output], known: &Known, memo: Option<&mut Memo>) -> String {
+    let previous: &[(String, std::sync::Arc<[u8]>, blake3::Hash)] =
+        memo.as_ref().map_or(&[], |m| &m.files);
     let hashes: Vec<(blake3::Hash, &Output)> = files
         .par_iter()
         .filter(|f| f.path != B3SUMS)
@@ -70,6 +71,9 @@ fn b3sums_cached(files: &[Output], known: &Known, memo: &mut Memo) -> String {
         text.push_str(&file.path);
         text.push('\n');
     }
+    let Some(memo) = memo else {
+        return text;
+    };
     memo.files = hashes
         .into_iter()
         .map(|(hash, f)| (f.path.clone(), std::sync::Arc::clone(&f.bytes), hash))
@@ -109,12 +113,16 @@ pub fn patch(
 
 /// Adds `B3SUMS` to `files` (kept sorted by path) and returns the root hash.
 pub fn seal(files: &mut Vec<Output>, known: &Known) -> blake3::Hash {
-    seal_cached(files, known, &mut Memo::default())
+    seal_cached(files, known, None)
 }
 
 /// [`seal`], taking from `memo` the hash of every file that is the same
 /// shared bytes as in the last seal, and leaving this seal's in it.
-pub fn seal_cached(files: &mut Vec<Output>, known: &Known, memo: &mut Memo) -> blake3::Hash {
+pub fn seal_cached(
+    files: &mut Vec<Output>,
+    known: &Known,
+    memo: Option<&mut Memo>,
+) -> blake3::Hash {
     files.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
     files.retain(|f| f.path != B3SUMS);
     let text = b3sums_cached(files, known, memo);

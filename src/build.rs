@@ -329,7 +329,13 @@ fn build_with(
     }
     cache.last = None;
     cache.mended = false;
-    let (mut sources, mut diagnostics) = cache.loaded.clone().unwrap_or_default();
+    // A one-off build has no next build to keep the sources for.
+    let (mut sources, mut diagnostics) = if cache.keep {
+        cache.loaded.clone()
+    } else {
+        cache.loaded.take()
+    }
+    .unwrap_or_default();
     clock.lap("load");
     let mut config = match sources.config.take() {
         Some(text) => Config::parse(&text, CONFIG_FILE).unwrap_or_else(|d| {
@@ -400,7 +406,7 @@ fn build_with(
     };
     cache.people = Some((people_key, Arc::clone(&people)));
     clock.lap("gather");
-    let (graph, more) = links::link_cached(&site, &mut cache.links);
+    let (graph, more) = links::link_cached(&site, &mut cache.links, cache.keep);
     diagnostics.extend(more);
     clock.lap("links");
     let (rendered, more) = render::render(
@@ -488,8 +494,9 @@ fn build_with(
     // Hashes made on the way (each page's HTML for the manifest, each
     // source when it was read) are not made again for B3SUMS.
     // A rebuild knows most hashes from the last seal already.
+    // Streamed files carry their hashes already.
     let mut known = archive::Known::new();
-    if cache.seal.is_empty() {
+    if cache.seal.is_empty() && sink.is_none() {
         known.reserve(site.pages.len() * 2);
         for (page, html) in site.pages.iter().zip(&rendered.page_hashes) {
             let base = page.url.trim_start_matches('/');
@@ -499,7 +506,7 @@ fn build_with(
             }
         }
     }
-    let root = archive::seal_cached(&mut files, &known, &mut cache.seal);
+    let root = archive::seal_cached(&mut files, &known, cache.keep.then_some(&mut cache.seal));
     diagnostic::sort(&mut diagnostics);
     clock.lap("seal");
     let base_path = site.config.base_path();
@@ -591,7 +598,9 @@ fn parse(
     let count = results.len();
     let mut pages = Vec::with_capacity(count);
     for (fresh, result) in results {
-        if let Some((display, hash)) = fresh {
+        if let Some((display, hash)) = fresh
+            && cache.keep
+        {
             cache.parsed.insert(display, (hash, result.clone()));
         }
         pages.push(result.map(Page::new));

@@ -234,12 +234,13 @@ fn structure_key(site: &Site) -> blake3::Hash {
 
 /// Resolves every link of every page.
 pub fn link(site: &Site) -> (LinkGraph, Vec<Diagnostic>) {
-    link_cached(site, &mut Memo::default())
+    link_cached(site, &mut Memo::default(), false)
 }
 
 /// Resolves every link of every page, taking from `memo` each page whose
-/// text is unchanged while nothing it resolves against changed.
-pub fn link_cached(site: &Site, memo: &mut Memo) -> (LinkGraph, Vec<Diagnostic>) {
+/// text is unchanged while nothing it resolves against changed. Without
+/// `keep` (a one-off build), the memo keeps only the key.
+pub fn link_cached(site: &Site, memo: &mut Memo, keep: bool) -> (LinkGraph, Vec<Diagnostic>) {
     use rayon::prelude::*;
 
     let key = structure_key(site);
@@ -252,7 +253,7 @@ pub fn link_cached(site: &Site, memo: &mut Memo) -> (LinkGraph, Vec<Diagnostic>)
         Some(index) => std::sync::Arc::clone(index),
         None => std::sync::Arc::new(LinkIndex::new(site)),
     };
-    memo.index = Some(std::sync::Arc::clone(&index));
+    memo.index = keep.then(|| std::sync::Arc::clone(&index));
     let known = &memo.pages;
     let per_page: Vec<(bool, std::sync::Arc<PageLinks>)> = site
         .pages
@@ -264,7 +265,7 @@ pub fn link_cached(site: &Site, memo: &mut Memo) -> (LinkGraph, Vec<Diagnostic>)
         })
         .collect();
     for ((fresh, links), page) in per_page.iter().zip(&site.pages) {
-        if *fresh {
+        if *fresh && keep {
             memo.pages.insert(
                 page.source.clone(),
                 (page.hash, std::sync::Arc::clone(links)),

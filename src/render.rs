@@ -478,9 +478,15 @@ pub fn render(
             }
             let key = page_key(&shared, &global, i);
             let make = || render_page(&shared, i, page);
+            // Streaming, the page's raw source goes beside its HTML now.
+            let source = match sink {
+                Some(sink) => sink.put(&source_path(page), page.text.as_bytes(), &page.source),
+                None => Ok(()),
+            };
             (
                 Some(i),
-                memoized(previous, &path, key, make)
+                source
+                    .and_then(|()| memoized(previous, &path, key, make))
                     .and_then(|k| shared.store(k))
                     .map(|k| (k, true)),
             )
@@ -602,7 +608,8 @@ pub fn render(
         llms_txt(&shared, &llms).into_bytes(),
         "llms.txt".to_owned(),
     ));
-    memo.last = Some(Last {
+    // A streamed build is a one-off: there is no next render to reach from.
+    memo.last = sink.is_none().then(|| Last {
         inputs,
         hashes: site.pages.iter().map(|p| p.hash).collect(),
         outgoing: graph.outgoing.clone(),
@@ -613,11 +620,19 @@ pub fn render(
     // Each page's source, byte for byte, beside its HTML: anyone can hash it
     // and compare with the manifest's `source_blake3`.
     for page in &site.pages {
-        rendered.files.push(Output::new(
-            format!("{}index.md", page.url.trim_start_matches('/')),
+        let output = Output::new(
+            source_path(page),
             std::sync::Arc::<[u8]>::from(page.text.clone()),
             page.source.clone(),
-        ));
+        );
+        rendered.files.push(match sink {
+            Some(_) if !page.is_index => Output {
+                bytes: std::sync::Arc::from(&[][..]),
+                written: Some(page.hash),
+                ..output
+            },
+            _ => output,
+        });
     }
 
     for asset in &site.assets {
@@ -1022,6 +1037,11 @@ fn redirects(shared: &Shared<'_>) -> (Vec<Output>, Vec<Diagnostic>) {
         }
     }
     (outputs, diagnostics)
+}
+
+/// Where a page's raw Markdown is published: `index.md` beside its HTML.
+fn source_path(page: &Page) -> String {
+    format!("{}index.md", page.url.trim_start_matches('/'))
 }
 
 /// `old/index.html` for `/old/` or `/old`; `old.html` for `/old.html`.
