@@ -3,9 +3,8 @@
 //!
 //! The output carries classes, not inline styles, so the theme's CSS decides
 //! the colours; [`stylesheet`] gives that CSS for a light and a dark theme,
-//! switched by `prefers-color-scheme`. The grammar registry is loaded once,
-//! on the first code block of a build (or ahead of it, by [`warm`]), and
-//! shared read-only by every thread.
+//! switched by `prefers-color-scheme`. The grammar registry is loaded once
+//! by each thread, on its first code block (or ahead of it, by [`warm`]).
 //!
 //! Highlighting is the dearest thing a page can ask for (tens of
 //! microseconds a line: TextMate grammars are sets of regular expressions
@@ -24,34 +23,29 @@ const LIGHT: &str = "github-light";
 const DARK: &str = "github-dark";
 const PREFIX: &str = "hl-";
 
-fn registry() -> Option<&'static Registry> {
-    static REGISTRY: OnceLock<Option<Registry>> = OnceLock::new();
-    REGISTRY
-        .get_or_init(|| {
-            let mut registry = Registry::builtin().ok()?;
-            registry.link_grammars();
-            Some(registry)
-        })
-        .as_ref()
+fn load() -> Option<Registry> {
+    let mut registry = Registry::builtin().ok()?;
+    registry.link_grammars();
+    Some(registry)
 }
 
 /// This thread's copy of the registry. giallo guards each compiled set of
 /// patterns with a lock for the length of a search, so threads sharing one
 /// registry take turns on every line of a language they both highlight;
-/// each thread searching its own copy runs free (the copy is cheap: a
-/// clone of the loaded grammars, its patterns compiled as it meets them).
+/// each thread searching its own copy runs free. (Each thread loads its
+/// own: cloning a loaded registry costs nearly as much as loading one.)
 fn with_registry<R>(f: impl FnOnce(&Registry) -> R) -> Option<R> {
     thread_local! {
         static LOCAL: std::cell::OnceCell<Option<Registry>> = const { std::cell::OnceCell::new() };
     }
-    LOCAL.with(|local| local.get_or_init(|| registry().cloned()).as_ref().map(f))
+    LOCAL.with(|local| local.get_or_init(load).as_ref().map(f))
 }
 
-/// Loads the grammar registry on another thread, so that the first code
-/// block does not wait for it.
+/// Has every thread of the pool load its registry as soon as it is free,
+/// so that the first code blocks do not wait for it.
 pub fn warm() {
-    std::thread::spawn(|| {
-        registry();
+    rayon::spawn_broadcast(|_| {
+        with_registry(|_| ());
     });
 }
 
@@ -125,16 +119,16 @@ pub const STYLESHEET: &str = include_str!("../themes/default/static/highlight.cs
 /// The CSS for highlighted code: the light theme by default and the dark one
 /// under `prefers-color-scheme: dark`.
 pub fn stylesheet() -> String {
-    let Some(registry) = registry() else {
-        return String::new();
-    };
-    match registry.generate_dual_css(LIGHT, DARK, PREFIX) {
-        Ok((light, dark)) => format!(
-            "{}\n{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n",
-            giallo::GIALLO_CSS
-        ),
-        Err(_) => String::new(),
-    }
+    with_registry(
+        |registry| match registry.generate_dual_css(LIGHT, DARK, PREFIX) {
+            Ok((light, dark)) => format!(
+                "{}\n{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n",
+                giallo::GIALLO_CSS
+            ),
+            Err(_) => String::new(),
+        },
+    )
+    .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -119,8 +119,9 @@ fn analyze<'a>(
     take_title: bool,
     code_html: bool,
 ) -> Analysis<'a> {
-    let mut events = Vec::new();
-    let mut offsets = Vec::new();
+    // About one event for every dozen bytes of prose.
+    let mut events = Vec::with_capacity(body.len() / 12);
+    let mut offsets = Vec::with_capacity(body.len() / 12);
     for (event, range) in Parser::new_ext(body, parser_options(config)).into_offset_iter() {
         events.push(Some(event));
         offsets.push(range.start);
@@ -135,7 +136,9 @@ fn analyze<'a>(
     };
     let events = &mut analysis.events;
     let mut seen_ids: HashMap<String, usize> = HashMap::new();
-    // Blocks whose text gives links their context: (text so far, links in it).
+    // Blocks whose text gives links their context: (text so far, links in
+    // it). Rendering needs no contexts (the scan found them): no blocks.
+    let contexts = !code_html;
     let mut blocks: Vec<(String, Vec<(usize, usize)>)> = Vec::new();
 
     let mut i = 0;
@@ -172,7 +175,9 @@ fn analyze<'a>(
                     classes,
                     attrs,
                 }));
-                blocks.push((String::new(), Vec::new()));
+                if contexts {
+                    blocks.push((String::new(), Vec::new()));
+                }
                 i += 1;
             }
             Some(Event::Start(Tag::CodeBlock(kind))) => {
@@ -199,7 +204,9 @@ fn analyze<'a>(
                 i = end + 1;
             }
             Some(Event::Start(Tag::Paragraph | Tag::Item | Tag::TableCell)) => {
-                blocks.push((String::new(), Vec::new()));
+                if contexts {
+                    blocks.push((String::new(), Vec::new()));
+                }
                 i += 1;
             }
             Some(Event::End(
@@ -496,16 +503,37 @@ fn code_block(code: &str, lang: &str, highlight: bool) -> String {
 
 /// HTML-escapes `text` into `out`.
 pub fn escape_into(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
+    escape_runs(text, |run| {
+        out.push_str(run);
+        Ok::<(), std::convert::Infallible>(())
+    })
+    .unwrap_or_else(|never| match never {});
+}
+
+/// HTML-escapes `text`, handing `emit` the runs that need no escaping and
+/// the entities between them (`&`, `<`, `>`, `"` and `'` are ASCII, so a
+/// byte scan never cuts a character).
+pub fn escape_runs<E>(text: &str, mut emit: impl FnMut(&str) -> Result<(), E>) -> Result<(), E> {
+    let mut start = 0;
+    for (i, byte) in text.bytes().enumerate() {
+        let entity = match byte {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        if start < i {
+            emit(&text[start..i])?;
         }
+        emit(entity)?;
+        start = i + 1;
     }
+    if start < text.len() {
+        emit(&text[start..])?;
+    }
+    Ok(())
 }
 
 /// Whether a link or image URL may be kept: no `javascript:`, `vbscript:`,

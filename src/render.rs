@@ -1120,11 +1120,10 @@ fn environment(
             && !value.is_safe()
             && let Some(text) = value.as_str()
         {
-            let mut escaped = String::with_capacity(text.len() + 8);
-            markdown::escape_into(&mut escaped, text);
-            return std::fmt::Write::write_str(out, &escaped).map_err(|_| {
-                minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "cannot write output")
-            });
+            return markdown::escape_runs(text, |run| std::fmt::Write::write_str(out, run))
+                .map_err(|_| {
+                    minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "cannot write output")
+                });
         }
         minijinja::escape_formatter(out, state, value)
     });

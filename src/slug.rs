@@ -15,6 +15,13 @@ use unicode_normalization::UnicodeNormalization;
 
 /// The slug of `text`. Never empty.
 pub fn slugify(text: &str) -> String {
+    // ASCII is its own NFC and its own transliteration.
+    if text.is_ascii() {
+        let slug = collapse(text.chars());
+        if !slug.is_empty() {
+            return slug;
+        }
+    }
     let nfc: String = text.nfc().collect();
     let ascii = deunicode::deunicode_with_tofu(&nfc, "-");
     let slug = collapse(ascii.chars());
@@ -30,7 +37,7 @@ pub fn slugify(text: &str) -> String {
 }
 
 fn collapse(chars: impl Iterator<Item = char>) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(chars.size_hint().0);
     let mut dash = false;
     for c in chars {
         if c.is_alphanumeric() {
