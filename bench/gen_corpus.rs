@@ -5,7 +5,9 @@
 //! internal links a page (relative `.md` links and wiki links), plus a
 //! `contributors.yaml`. Every page carries the same short code block;
 //! `--unique-code` makes each block differ (a highlighter can then reuse
-//! nothing).
+//! nothing). Three shapes look for costs that grow faster than the pages:
+//! `--hub` (every page links to the first), `--flat` (one section holds
+//! every page) and `--prolific` (one person is an author of every page).
 //!
 //!     cargo run --release --example gen-corpus -- --pages 10000 --out /tmp/corpus
 //!
@@ -101,15 +103,23 @@ fn main() {
     let mut pages = 10_000usize;
     let mut out = PathBuf::from("corpus");
     let mut unique_code = false;
+    // The shapes that would show a cost quadratic in pages or links.
+    let mut hub = false;
+    let mut flat = false;
+    let mut prolific = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--pages" => pages = args.next().and_then(|v| v.parse().ok()).unwrap_or(pages),
             "--out" => out = args.next().map(PathBuf::from).unwrap_or(out),
             "--unique-code" => unique_code = true,
+            "--hub" => hub = true,
+            "--flat" => flat = true,
+            "--prolific" => prolific = true,
             other => {
                 eprintln!(
-                    "unknown argument {other}; usage: gen-corpus [--pages N] [--out DIR] [--unique-code]"
+                    "unknown argument {other}; usage: gen-corpus [--pages N] [--out DIR] \
+                     [--unique-code] [--hub] [--flat] [--prolific]"
                 );
                 std::process::exit(2);
             }
@@ -137,8 +147,9 @@ fn main() {
     }
     std::fs::write(out.join("contributors.yaml"), profiles).expect("write contributors.yaml");
 
-    let path_of = |i: usize| format!("{}/page-{i:06}.md", SECTIONS[i % SECTIONS.len()]);
-    for section in SECTIONS {
+    let sections: &[&str] = if flat { &["all"] } else { SECTIONS };
+    let path_of = |i: usize| format!("{}/page-{i:06}.md", sections[i % sections.len()]);
+    for section in sections {
         let dir = content.join(section);
         std::fs::create_dir_all(&dir).expect("create a section");
         std::fs::write(
@@ -155,6 +166,10 @@ fn main() {
         text.push_str("---\n");
         writeln!(text, "title: \"{title} {i}\"").ok();
         text.push_str("authors:\n");
+        // `--prolific`: one person writes (or co-writes) every page.
+        if prolific {
+            writeln!(text, "  - {}", person(0)).ok();
+        }
         for _ in 0..1 + rng.below(3) {
             writeln!(text, "  - {}", person(rng.below(people))).ok();
         }
@@ -185,7 +200,7 @@ fn main() {
         let mut links = Vec::new();
         for k in 0..5 {
             let target = rng.below(pages);
-            let from_dir = SECTIONS[i % SECTIONS.len()];
+            let from_dir = sections[i % sections.len()];
             let to = path_of(target);
             let link = if k % 2 == 0 {
                 let up = "../".repeat(from_dir.split('/').count());
@@ -245,6 +260,11 @@ fn main() {
         }
         for link in links {
             writeln!(text, "Also: {link}.\n").ok();
+        }
+        // `--hub`: every page also links to the first, which gets a
+        // backlink from every other page.
+        if hub && i > 0 {
+            writeln!(text, "See also [[page-000000]], where it started.\n").ok();
         }
         std::fs::write(content.join(path_of(i)), text).expect("write a page");
     }

@@ -530,7 +530,13 @@ fn build_with(
             page_hashes: rendered.page_hashes,
             files: files.clone(),
         });
+    } else {
+        // A one-off build is done with the site: freeing a hundred thousand
+        // pages' strings is work nobody waits for.
+        let hashes = rendered.page_hashes;
+        std::thread::spawn(move || drop((site, templates, graph, people, hashes)));
     }
+    clock.lap("drop");
     Built {
         files,
         diagnostics,
