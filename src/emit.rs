@@ -251,6 +251,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_staging_folder_refuses_climbing_paths_and_vanishes_unfinished() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let staging = Staging::create(&out).unwrap();
+        let err = staging
+            .put("../escaped.html", b"x", "content/x.md")
+            .unwrap_err();
+        assert_eq!(err.kind, Kind::UnsafePath);
+        assert!(!dir.path().join("escaped.html").exists());
+        staging
+            .put("a/b/index.html", b"page", "content/a/b.md")
+            .unwrap();
+        let hash = staging
+            .put_with("big.json", "big.json", |w| w.write_all(b"{}\n"))
+            .unwrap();
+        assert_eq!(hash, blake3::hash(b"{}\n"));
+        assert!(staging_path(&out).join("a/b/index.html").is_file());
+        drop(staging);
+        assert!(
+            !staging_path(&out).exists(),
+            "an unfinished staging folder is removed"
+        );
+        assert!(!out.exists(), "and nothing was swapped in");
+    }
+
+    #[test]
     fn unsafe_paths_are_refused() {
         for bad in [
             "../x",
