@@ -119,9 +119,11 @@ fn analyze<'a>(
     take_title: bool,
     code_html: bool,
 ) -> Analysis<'a> {
-    // About one event for every dozen bytes of prose.
-    let mut events = Vec::with_capacity(body.len() / 12);
-    let mut offsets = Vec::with_capacity(body.len() / 12);
+    // About one event for every ten bytes of prose: sized once, as
+    // growing a list of events copies all of it.
+    let capacity = body.len() / 8 + 16;
+    let mut events = Vec::with_capacity(capacity);
+    let mut offsets = Vec::with_capacity(capacity);
     for (event, range) in Parser::new_ext(body, parser_options(config)).into_offset_iter() {
         events.push(Some(event));
         offsets.push(range.start);

@@ -1147,13 +1147,11 @@ fn environment(
     }
     let base_path = config.base_path();
     let relative = config.relative_urls;
-    env.add_function("url", move |state: &State, path: String| -> Value {
-        let current = state
-            .lookup("current_url")
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_else(|| "/".to_owned());
+    env.add_function("url", move |state: &State, path: &str| -> Value {
+        let current = state.lookup("current_url");
+        let current = current.as_ref().and_then(Value::as_str).unwrap_or("/");
         let absolute = state.lookup("absolute_urls").is_some_and(|v| v.is_true());
-        let link = href(&current, &path, &base_path, relative && !absolute);
+        let link = href(current, path, &base_path, relative && !absolute);
         Value::from_safe_string(escape_attribute(&link))
     });
     env.add_global("generator", concat!("cairn ", env!("CARGO_PKG_VERSION")));
