@@ -118,6 +118,7 @@ fn analyze<'a>(
     config: &MarkdownConfig,
     take_title: bool,
     code_html: bool,
+    contexts: bool,
 ) -> Analysis<'a> {
     // About one event for every ten bytes of prose: sized once, as
     // growing a list of events copies all of it.
@@ -140,7 +141,6 @@ fn analyze<'a>(
     let mut seen_ids: HashMap<String, usize> = HashMap::new();
     // Blocks whose text gives links their context: (text so far, links in
     // it). Rendering needs no contexts (the scan found them): no blocks.
-    let contexts = !code_html;
     let mut blocks: Vec<(String, Vec<(usize, usize)>)> = Vec::new();
 
     let mut i = 0;
@@ -321,7 +321,7 @@ fn sentence_around(text: &str, at: usize) -> String {
 
 /// The headings and links of `body`, without rendering it.
 pub fn scan(body: &str, config: &MarkdownConfig, take_title: bool) -> Scan {
-    let analysis = analyze(body, config, take_title, false);
+    let analysis = analyze(body, config, take_title, false, true);
     Scan {
         title: analysis.title,
         headings: analysis.headings,
@@ -347,20 +347,12 @@ pub fn render(
         headings,
         title,
         has_raw_html,
-    } = analyze(body, config, take_title, true);
+    } = analyze(body, config, take_title, true, false);
 
     for (n, &i) in link_events.iter().enumerate() {
         let link = &links[n];
-        let is_image = matches!(link.kind, LinkKind::Image | LinkKind::Embed);
         let end = find_end(&events, i, |e| matches!(e, TagEnd::Link | TagEnd::Image));
-        let action = if is_safe_url(&link.dest) {
-            rewrite(n, link)
-        } else if is_image {
-            Rewrite::Href(String::new())
-        } else {
-            Rewrite::Href("#".to_owned())
-        };
-        match action {
+        match action(n, link, rewrite) {
             Rewrite::Keep => {}
             Rewrite::Href(href) => {
                 let event = events[i].take();
@@ -408,6 +400,323 @@ pub fn render(
         title,
         headings,
     }
+}
+
+/// What to print for link `n`: what `rewrite` says, unless its URL is not
+/// safe (then nothing, for an image, or `#`).
+fn action(n: usize, link: &LinkRef, rewrite: &dyn Fn(usize, &LinkRef) -> Rewrite) -> Rewrite {
+    if is_safe_url(&link.dest) {
+        rewrite(n, link)
+    } else if matches!(link.kind, LinkKind::Image | LinkKind::Embed) {
+        Rewrite::Href(String::new())
+    } else {
+        Rewrite::Href("#".to_owned())
+    }
+}
+
+/// A body rendered once, when it is scanned, as if every link were kept,
+/// with where each link's pieces lie in the HTML: [`fill`] then writes the
+/// links as they resolved without parsing the body again. Byte for byte
+/// what [`render`] gives (a test holds them to it); where that could not be
+/// shown for a page, it has no `Prepared` and is rendered the long way.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prepared {
+    html: String,
+    cuts: Vec<Cut>,
+    has_raw_html: bool,
+}
+
+impl Prepared {
+    /// Bytes held.
+    pub fn size(&self) -> usize {
+        self.html.capacity() + self.cuts.capacity() * std::mem::size_of::<Cut>()
+    }
+}
+
+/// At most this many bytes of prepared bodies are held at once, in the
+/// whole process: enough for an archive of some nine thousand pages; past
+/// it pages are parsed again when they render, so a larger archive's
+/// memory still grows by its sources and metadata alone.
+pub const PREPARED_BUDGET: usize = 96 << 20;
+
+static PREPARED_HELD: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Prepared bodies counted against [`PREPARED_BUDGET`] for as long as they
+/// live.
+#[derive(Debug)]
+pub struct Held(Prepared);
+
+impl Held {
+    /// `prepared`, if the budget has room for it.
+    pub fn new(prepared: Prepared) -> Option<Self> {
+        use std::sync::atomic::Ordering;
+        let size = prepared.size();
+        let before = PREPARED_HELD.fetch_add(size, Ordering::Relaxed);
+        if before + size > PREPARED_BUDGET {
+            PREPARED_HELD.fetch_sub(size, Ordering::Relaxed);
+            return None;
+        }
+        Some(Self(prepared))
+    }
+}
+
+impl std::ops::Deref for Held {
+    type Target = Prepared;
+    fn deref(&self) -> &Prepared {
+        &self.0
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        PREPARED_HELD.fetch_sub(self.0.size(), std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Where one link lies in a [`Prepared`] body.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Cut {
+    /// The start tag of a link; the whole `<img …/>` of an image.
+    open: (usize, usize),
+    /// Where its URL ends: `open.0` up to here is `<a href="URL` or
+    /// `<img src="URL`.
+    url_end: usize,
+    /// A link's `</a>`; empty (at `open.1`) for an image.
+    close: (usize, usize),
+    link_type: LinkType,
+    is_image: bool,
+}
+
+/// `<a href="URL` or `<img src="URL` as pulldown-cmark writes it.
+fn tag_prefix(link_type: LinkType, is_image: bool, dest: &str) -> String {
+    let tag = Tag::Link {
+        link_type,
+        dest_url: CowStr::Borrowed(dest),
+        title: CowStr::Borrowed(""),
+        id: CowStr::Borrowed(""),
+    };
+    let tag = if is_image { with_image(tag) } else { tag };
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, std::iter::once(Event::Start(tag)));
+    // A lone start writes `<a href="URL">` or `<img src="URL" alt="" />`.
+    let suffix = if is_image {
+        "\" alt=\"\" />".len()
+    } else {
+        "\">".len()
+    };
+    html.truncate(html.len().saturating_sub(suffix));
+    html
+}
+
+fn with_image(tag: Tag<'_>) -> Tag<'_> {
+    match tag {
+        Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        } => Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        },
+        other => other,
+    }
+}
+
+/// What [`scan`] finds, and the body rendered once for [`fill`] (`None`
+/// for a body whose links cannot be filled in later: a link inside an
+/// image's text).
+pub fn prepare(body: &str, config: &MarkdownConfig, take_title: bool) -> (Scan, Option<Prepared>) {
+    let Analysis {
+        events,
+        link_events,
+        links,
+        headings,
+        title,
+        has_raw_html,
+    } = analyze(body, config, take_title, true, true);
+    let prepared = cut(events, &link_events, &links, has_raw_html, body.len());
+    (
+        Scan {
+            title,
+            headings,
+            links,
+        },
+        prepared,
+    )
+}
+
+fn cut(
+    events: Vec<Option<Event<'_>>>,
+    link_events: &[usize],
+    links: &[LinkRef],
+    has_raw_html: bool,
+    size: usize,
+) -> Option<Prepared> {
+    // Each link's end, its kind of tag and the start of its tag as
+    // pulldown-cmark writes it, before the events are used up.
+    let mut ends = Vec::with_capacity(link_events.len());
+    let mut kinds = Vec::with_capacity(link_events.len());
+    for (n, &i) in link_events.iter().enumerate() {
+        let end = find_end(&events, i, |e| matches!(e, TagEnd::Link | TagEnd::Image));
+        let (link_type, is_image) = match &events[i] {
+            Some(Event::Start(Tag::Link { link_type, .. })) => (*link_type, false),
+            Some(Event::Start(Tag::Image { link_type, .. })) => (*link_type, true),
+            _ => return None,
+        };
+        // A link inside an image's text is written by no rule a cut can
+        // follow (it becomes part of the `alt`): the long way.
+        let nested = is_image && link_events.get(n + 1).is_some_and(|&next| next < end);
+        if end == i || nested {
+            return None;
+        }
+        ends.push(end);
+        kinds.push((
+            link_type,
+            is_image,
+            tag_prefix(link_type, is_image, &links[n].dest),
+        ));
+    }
+    // The output's length as each event is taken: everything before it
+    // has been written by then.
+    let written = std::cell::Cell::new(0usize);
+    let mut at = vec![usize::MAX; events.len()];
+    let mut out = Counting {
+        html: String::with_capacity(size + size / 4),
+        written: &written,
+    };
+    let iter = events.into_iter().enumerate().filter_map(|(k, e)| {
+        let e = e?;
+        at[k] = written.get();
+        Some(e)
+    });
+    pulldown_cmark::html::write_html_fmt(&mut out, iter).ok()?;
+    let mut html = out.html;
+    // Held until render: no spare capacity.
+    html.shrink_to_fit();
+    let after = |k: usize| {
+        at[k + 1..]
+            .iter()
+            .copied()
+            .find(|&a| a != usize::MAX)
+            .unwrap_or(html.len())
+    };
+    let mut cuts = Vec::with_capacity(link_events.len());
+    for (n, &i) in link_events.iter().enumerate() {
+        let end = ends[n];
+        let (link_type, is_image, prefix) = &kinds[n];
+        let start = at[i];
+        let (open, close) = if *is_image {
+            ((start, after(end)), (after(end), after(end)))
+        } else {
+            ((start, after(i)), (at[end], after(end)))
+        };
+        // The tag must start as pulldown-cmark writes it, or no cut.
+        if html.get(start..start + prefix.len()) != Some(prefix.as_str())
+            || open.1 < open.0
+            || close.1 < close.0
+        {
+            return None;
+        }
+        cuts.push(Cut {
+            open,
+            url_end: start + prefix.len(),
+            close,
+            link_type: *link_type,
+            is_image: *is_image,
+        });
+    }
+    Some(Prepared {
+        html,
+        cuts,
+        has_raw_html,
+    })
+}
+
+/// A `fmt::Write` into a string that tells how much it holds.
+struct Counting<'c> {
+    html: String,
+    written: &'c std::cell::Cell<usize>,
+}
+
+impl std::fmt::Write for Counting<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.html.push_str(s);
+        self.written.set(self.html.len());
+        Ok(())
+    }
+}
+
+/// The body of `prepared` with its links written as `rewrite` says:
+/// what [`render`] gives for the same body, or `None` where a rewrite
+/// cannot be made on the prepared HTML (the caller then renders).
+pub fn fill(
+    prepared: &Prepared,
+    links: &[LinkRef],
+    config: &MarkdownConfig,
+    rewrite: &dyn Fn(usize, &LinkRef) -> Rewrite,
+) -> Option<String> {
+    let html = &prepared.html;
+    // Replacements of ranges of the prepared HTML, in order.
+    let mut edits: Vec<(usize, usize, String)> = Vec::new();
+    for (n, cut) in prepared.cuts.iter().enumerate() {
+        let link = links.get(n)?;
+        match action(n, link, rewrite) {
+            Rewrite::Keep => {}
+            // The tag up to its URL anew; the rest (a title, an image's
+            // `alt`) as it was.
+            Rewrite::Href(href) => {
+                let open = tag_prefix(cut.link_type, cut.is_image, &href);
+                edits.push((cut.open.0, cut.url_end, open));
+            }
+            Rewrite::Labelled { href, text } if !cut.is_image => {
+                let mut open = String::from("<a href=\"");
+                escape_into(&mut open, &href);
+                open.push_str("\">");
+                escape_into(&mut open, &text);
+                open.push_str("</a>");
+                edits.push((cut.open.0, cut.close.1, open));
+            }
+            Rewrite::Unresolved if !cut.is_image => {
+                let mut open =
+                    String::from("<span class=\"broken-link\" title=\"No page or file named ");
+                escape_into(&mut open, &link.dest);
+                open.push_str("\">");
+                edits.push((cut.open.0, cut.open.1, open));
+                edits.push((cut.close.0, cut.close.1, "</span>".to_owned()));
+            }
+            // A block after it would be written without the newline the
+            // prepared HTML has.
+            Rewrite::Html(replacement) if !replacement.ends_with('\n') => {
+                let end = if cut.is_image {
+                    cut.open.1
+                } else {
+                    cut.close.1
+                };
+                edits.push((cut.open.0, end, replacement));
+            }
+            _ => return None,
+        }
+    }
+    edits.sort_by_key(|(start, _, _)| *start);
+    let mut out = String::with_capacity(html.len() + html.len() / 8);
+    let mut cursor = 0;
+    for (start, end, replacement) in &edits {
+        // Inside a range already replaced (an image in a relabelled link).
+        if *start < cursor {
+            continue;
+        }
+        out.push_str(html.get(cursor..*start)?);
+        out.push_str(replacement);
+        cursor = *end;
+    }
+    out.push_str(html.get(cursor..)?);
+    if prepared.has_raw_html && !config.unsafe_html {
+        out = sanitize(&out);
+    }
+    Some(out)
 }
 
 /// A link or image start event with another destination.
@@ -591,6 +900,80 @@ mod tests {
             Rewrite::Keep
         })
         .html
+    }
+
+    /// Bodies with every kind of link in every place a link can be.
+    const BODIES: &[&str] = &[
+        "# Title\n\nA [link](a.md) and [[Wiki]] and [[wiki|label]].\n",
+        "Para with [titled](b.md \"The title\") and <https://auto.example> and <me@example.org>.\n",
+        "| a | b |\n|---|---|\n| [x](x.md) | ![img](i.png \"t\") |\n",
+        "- item [one](one.md)\n  - nested [two](two.md)\n- [three](three.md)\n    - deeper\n",
+        "Text[^1] with [a](a.md).\n\n[^1]: A note with [b](b.md).\n",
+        "[![inner](in.png)](outer.md) and ![[embed]] and ![alt *em*](pic.png)\n",
+        "Bad [js](javascript:alert(1)) and ![bad](data:x) [ok](#anchor)\n",
+        "<div>raw <a href=\"x\">html</a></div>\n\nAnd [after](after.md) <b>inline</b>.\n",
+        "## Heading with [link](h.md)\n\n```rust\nfn main() {}\n```\n\n> quote [q](q.md)\n",
+        "Ends with a link [x](x.md)\n- list [y](y.md)\n\n    indented code\n",
+        "No links at all.\n",
+        "![alt [inner](in.md)](pic.png)\n",
+        "[empty]() and [[]] and [[a#b]] and [x][ref]\n\n[ref]: r.md \"R\"\n",
+    ];
+
+    /// Every way a link can be rewritten, chosen by the link's number.
+    fn rewrites(strategy: usize) -> impl Fn(usize, &LinkRef) -> Rewrite {
+        move |n, link| match (strategy + n) % 6 {
+            0 => Rewrite::Keep,
+            1 => Rewrite::Href(format!("/to/{n}/?q=\"x\"&y")),
+            2 => Rewrite::Labelled {
+                href: format!("/l/{n}/"),
+                text: format!("<Label> {}", link.text),
+            },
+            3 => Rewrite::Unresolved,
+            4 => Rewrite::Html(format!("<div class=\"embed\">{n}</div>")),
+            _ => Rewrite::Html("<aside>\nends with a newline\n</aside>\n".to_owned()),
+        }
+    }
+
+    #[test]
+    fn a_prepared_body_fills_in_to_what_render_gives() {
+        let mut filled = 0;
+        for config in [
+            MarkdownConfig::default(),
+            MarkdownConfig {
+                unsafe_html: true,
+                highlight_code: false,
+                ..MarkdownConfig::default()
+            },
+        ] {
+            for body in BODIES {
+                for take_title in [false, true] {
+                    let (scan, prepared) = prepare(body, &config, take_title);
+                    assert_eq!(scan, super::scan(body, &config, take_title), "{body}");
+                    for strategy in 0..6 {
+                        let rewrite = rewrites(strategy);
+                        let expected = render(body, &config, take_title, &rewrite).html;
+                        if let Some(prepared) = &prepared
+                            && let Some(html) = fill(prepared, &scan.links, &config, &rewrite)
+                        {
+                            assert_eq!(html, expected, "{body:?}, strategy {strategy}");
+                            filled += 1;
+                        }
+                    }
+                }
+            }
+        }
+        // Most bodies and rewrites take the short way.
+        assert!(filled > 100, "only {filled} filled");
+    }
+
+    #[test]
+    fn a_link_in_an_images_text_is_not_prepared() {
+        let (_, prepared) = prepare(
+            "![alt [inner](in.md)](pic.png)\n",
+            &MarkdownConfig::default(),
+            false,
+        );
+        assert!(prepared.is_none());
     }
 
     #[test]

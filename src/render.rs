@@ -1367,7 +1367,7 @@ struct PageContext<'a> {
     draft: bool,
     extra: &'a serde_json::Map<String, serde_json::Value>,
     breadcrumbs: Vec<Link>,
-    headings: Vec<Heading>,
+    headings: &'a [Heading],
     /// Links into this page from others, with the sentence around each.
     backlinks: Vec<BacklinkContext<'a>>,
     /// Schema.org JSON-LD for the head, safe inside `<script>`.
@@ -1450,12 +1450,21 @@ fn page_context<'a>(shared: &Shared<'a>, p: usize) -> PageContext<'a> {
     let page = &site.pages[p];
     let targets = &shared.graph.targets[p];
     let rewrite = |n: usize, link: &LinkRef| rewrite_link(shared, page, targets.get(n), link);
-    let rendered = markdown::render(
-        page.body(),
-        &site.config.markdown,
-        page.title_from_body,
-        &rewrite,
-    );
+    // The body as prepared when it was scanned, its links filled in; or
+    // rendered anew.
+    let html = page
+        .prepared
+        .as_deref()
+        .and_then(|prepared| markdown::fill(prepared, &page.links, &site.config.markdown, &rewrite))
+        .unwrap_or_else(|| {
+            markdown::render(
+                page.body(),
+                &site.config.markdown,
+                page.title_from_body,
+                &rewrite,
+            )
+            .html
+        });
     let backlinks = shared.graph.incoming[p]
         .iter()
         .map(|b| {
@@ -1503,7 +1512,7 @@ fn page_context<'a>(shared: &Shared<'a>, p: usize) -> PageContext<'a> {
     PageContext {
         title: &page.title,
         url: &page.url,
-        content: Value::from_safe_string(rendered.html),
+        content: Value::from_safe_string(html),
         description: page.front.description.as_deref(),
         authors: shared.people.page_authors[p]
             .iter()
@@ -1540,7 +1549,7 @@ fn page_context<'a>(shared: &Shared<'a>, p: usize) -> PageContext<'a> {
         draft: page.front.draft,
         extra: &page.front.extra,
         breadcrumbs: breadcrumbs(site, page),
-        headings: rendered.headings,
+        headings: &page.headings,
         backlinks,
         json_ld: Value::from_safe_string(crate::cite::json_ld(&facts)),
         cite_bibtex,

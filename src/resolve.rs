@@ -105,7 +105,8 @@ pub fn parse_page(file: TextFile, markdown: &MarkdownConfig) -> Result<Parsed, D
         .as_deref()
         .map(str::trim)
         .filter(|t| !t.is_empty());
-    let scan = crate::markdown::scan(&file.text[body_offset..], markdown, given.is_none());
+    let (scan, prepared) =
+        crate::markdown::prepare(&file.text[body_offset..], markdown, given.is_none());
     let title_from_body = scan.title.is_some();
     let title = match (given, scan.title) {
         (Some(t), _) => t.to_owned(),
@@ -122,6 +123,7 @@ pub fn parse_page(file: TextFile, markdown: &MarkdownConfig) -> Result<Parsed, D
         title_from_body,
         headings: scan.headings,
         links: scan.links,
+        prepared: prepared.and_then(crate::markdown::Held::new),
         text: file.text,
     })
 }

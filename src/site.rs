@@ -45,6 +45,10 @@ pub struct Parsed {
     pub headings: Vec<crate::markdown::Heading>,
     /// The page's links as written, in document order.
     pub links: Vec<crate::markdown::LinkRef>,
+    /// The body rendered when it was scanned, to have its links filled in
+    /// at render (while the budget for them lasts; else the body is
+    /// rendered again).
+    pub prepared: Option<crate::markdown::Held>,
 }
 
 impl Parsed {
