@@ -1152,7 +1152,7 @@ fn environment(
         let current = current.as_ref().and_then(Value::as_str).unwrap_or("/");
         let absolute = state.lookup("absolute_urls").is_some_and(|v| v.is_true());
         let link = href(current, path, &base_path, relative && !absolute);
-        Value::from_safe_string(escape_attribute(&link))
+        Value::from_safe_string(escape_attribute(link))
     });
     env.add_global("generator", concat!("cairn ", env!("CARGO_PKG_VERSION")));
     env.add_global("stylesheet", format!("/{}", stylesheet.path));
@@ -1810,9 +1810,12 @@ const PATH: &AsciiSet = &CONTROLS
     .add(b']');
 
 /// Escapes what an attribute value must not hold raw; `/` stays readable.
-fn escape_attribute(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    markdown::escape_into(&mut out, text);
+fn escape_attribute(text: String) -> String {
+    if !text.contains(['&', '<', '>', '"', '\'']) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    markdown::escape_into(&mut out, &text);
     out
 }
 
@@ -1845,13 +1848,13 @@ pub fn href(from: &str, to: &str, base_path: &str, relative: bool) -> String {
         for _ in 0..depth {
             out.push_str("../");
         }
-        out.extend(utf8_percent_encode(target, PATH));
+        out.push_str(&std::borrow::Cow::from(utf8_percent_encode(target, PATH)));
         if target.is_empty() || target.ends_with('/') {
             out.push_str("index.html");
         }
     } else {
         out.push_str(base_path);
-        out.extend(utf8_percent_encode(target, PATH));
+        out.push_str(&std::borrow::Cow::from(utf8_percent_encode(target, PATH)));
     }
     if let Some(f) = fragment {
         out.push('#');
