@@ -190,19 +190,11 @@ fn mend(
         .collect();
     links::relink(&last.site, link_memo, &mut last.graph, changed)?;
     let site = &last.site;
-    let mut dirty = vec![false; site.pages.len()];
-    let mut reach = Vec::new();
-    for (&p, old) in changed.iter().zip(&old_out) {
-        for &q in std::iter::once(&p)
-            .chain(old)
-            .chain(&last.graph.outgoing[p])
-        {
-            if !dirty[q] {
-                dirty[q] = true;
-                reach.push(q);
-            }
-        }
-    }
+    let edited = changed
+        .iter()
+        .zip(&old_out)
+        .map(|(&p, old)| (p, old.as_slice()));
+    let (dirty, reach) = links::reached(site.pages.len(), edited, &last.graph);
     let sections: Vec<usize> = reach
         .iter()
         .filter(|&&q| site.pages[q].is_index)

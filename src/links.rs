@@ -281,6 +281,30 @@ pub fn link_cached(site: &Site, memo: &mut Memo, keep: bool) -> (LinkGraph, Vec<
     assemble(site, &per_page)
 }
 
+/// The pages an edit reaches: each changed page, given with the pages it
+/// linked to before the edit, and every page it links to before or now in
+/// `graph` (their backlinks show it). As flags by page, and in the order
+/// first reached. Shared by the long way (`render::reach`) and the fast
+/// lane (`build::mend`), so both re-render the same pages.
+pub fn reached<'a>(
+    pages: usize,
+    changed: impl IntoIterator<Item = (usize, &'a [usize])>,
+    graph: &LinkGraph,
+) -> (Vec<bool>, Vec<usize>) {
+    let mut dirty = vec![false; pages];
+    let mut order = Vec::new();
+    for (p, before) in changed {
+        let now = graph.outgoing.get(p).map_or(&[][..], Vec::as_slice);
+        for &q in std::iter::once(&p).chain(before).chain(now) {
+            if q < pages && !dirty[q] {
+                dirty[q] = true;
+                order.push(q);
+            }
+        }
+    }
+    (dirty, order)
+}
+
 /// Resolves again the links of pages `changed`, whose text changed while
 /// nothing they resolve against did (the caller has made sure), and mends
 /// the graph around them exactly as [`link`] would have built it. `None`

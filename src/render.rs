@@ -198,12 +198,12 @@ fn reach(
         .zip(&last.hashes)
         .map(|(page, old)| page.hash != *old)
         .collect();
-    let mut dirty = changed.clone();
-    for (p, _) in changed.iter().enumerate().filter(|(_, c)| **c) {
-        for &to in last.outgoing[p].iter().chain(&graph.outgoing[p]) {
-            dirty[to] = true;
-        }
-    }
+    let edited = changed
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| **c)
+        .map(|(p, _)| (p, last.outgoing[p].as_slice()));
+    let (dirty, _) = crate::links::reached(site.pages.len(), edited, graph);
     Some((changed, dirty))
 }
 
@@ -561,14 +561,8 @@ pub fn render(
     diagnostics.extend(more);
 
     let context = Context {
-        site: &globals.site,
-        nav: &globals.nav,
-        page: None,
-        section: None,
-        contributor: None,
-        contributors: None,
-        current_url: "/404.html",
         absolute_urls: true,
+        ..Context::at(&globals, "/404.html")
     };
     match render_template(&env, "404.html", &context) {
         Ok(html) => rendered.files.push(Output::new(
@@ -852,14 +846,8 @@ fn contributor_pages(
                     shared.env,
                     "contributor.html",
                     &Context {
-                        site: &shared.globals.site,
-                        nav: &shared.globals.nav,
-                        page: None,
-                        section: None,
                         contributor: Some(context),
-                        contributors: None,
-                        current_url: &url,
-                        absolute_urls: false,
+                        ..Context::at(shared.globals, &url)
                     },
                 )
                 .map_err(|e| template_error(&e, shared.templates))?;
@@ -899,14 +887,8 @@ fn contributor_pages(
             shared.env,
             "contributors.html",
             &Context {
-                site: &shared.globals.site,
-                nav: &shared.globals.nav,
-                page: None,
-                section: None,
-                contributor: None,
                 contributors: Some(everyone),
-                current_url: "/contributors/",
-                absolute_urls: false,
+                ..Context::at(shared.globals, "/contributors/")
             },
         )
         .map_err(|e| template_error(&e, shared.templates))?;
@@ -1230,6 +1212,23 @@ struct Context<'a> {
     /// Links from this page must not be relative (the 404 page is served
     /// at any address).
     absolute_urls: bool,
+}
+
+impl<'a> Context<'a> {
+    /// The context of a page at `current_url` showing nothing of its own
+    /// yet: the caller fills in what it shows.
+    fn at(globals: &'a Globals<'a>, current_url: &'a str) -> Self {
+        Self {
+            site: &globals.site,
+            nav: &globals.nav,
+            page: None,
+            section: None,
+            contributor: None,
+            contributors: None,
+            current_url,
+            absolute_urls: false,
+        }
+    }
 }
 
 /// What every page's rendering reads: the site, its templates and the link
@@ -1628,14 +1627,8 @@ fn render_page(shared: &Shared<'_>, p: usize, page: &Page) -> Result<Output, Dia
         return Err(missing_template(page, template));
     }
     let context = Context {
-        site: &globals.site,
-        nav: &globals.nav,
         page: Some(page_context(shared, p)),
-        section: None,
-        contributor: None,
-        contributors: None,
-        current_url: &page.url,
-        absolute_urls: false,
+        ..Context::at(globals, &page.url)
     };
     let html = render_template(env, template, &context)
         .map_err(|e| template_error(&e, shared.templates))?;
@@ -1762,14 +1755,9 @@ fn render_section(
     };
     let origin = own.map_or_else(|| format!("{THEME_DIR}/{template}"), |p| p.source.clone());
     let context = Context {
-        site: &globals.site,
-        nav: &globals.nav,
         page: section.index_page.map(|p| page_context(shared, p)),
         section: Some(context),
-        contributor: None,
-        contributors: None,
-        current_url: &section.url,
-        absolute_urls: false,
+        ..Context::at(globals, &section.url)
     };
     let html = render_template(env, template, &context)
         .map_err(|e| template_error(&e, shared.templates))?;
