@@ -525,8 +525,10 @@ fn build_with(
     } else {
         // A one-off build is done with the site: freeing a hundred thousand
         // pages' strings is work nobody waits for.
+        // (Should no thread be had, the values are dropped here instead.)
         let hashes = rendered.page_hashes;
-        std::thread::spawn(move || drop((site, templates, graph, people, hashes)));
+        let _ = std::thread::Builder::new()
+            .spawn(move || drop((site, templates, graph, people, hashes)));
     }
     clock.lap("drop");
     Built {

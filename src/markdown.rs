@@ -111,6 +111,53 @@ struct Analysis<'a> {
     headings: Vec<Heading>,
     title: Option<String>,
     has_raw_html: bool,
+    /// For each event that starts a link or image, the index of its end
+    /// (`usize::MAX` elsewhere).
+    link_end: Vec<usize>,
+}
+
+impl Analysis<'_> {
+    /// The end of the link or image starting at `start` (`start` itself
+    /// if it has none).
+    fn end_of(&self, start: usize) -> usize {
+        end_in(&self.link_end, start)
+    }
+}
+
+fn end_in(link_end: &[usize], start: usize) -> usize {
+    match link_end.get(start) {
+        Some(&end) if end != usize::MAX => end,
+        _ => start,
+    }
+}
+
+/// Links inside links (a linked image, an autolink in a wiki link's text)
+/// are followed this deep; deeper ones are written as their text. A page
+/// of fifty thousand nested images is then read in linear time.
+const MAX_LINK_DEPTH: usize = 32;
+
+/// Matches every link and image start with its end in one pass, and drops
+/// the tags of links nested deeper than [`MAX_LINK_DEPTH`].
+fn match_links(events: &mut [Option<Event<'_>>]) -> Vec<usize> {
+    let mut link_end = vec![usize::MAX; events.len()];
+    let mut open: Vec<usize> = Vec::new();
+    for k in 0..events.len() {
+        match &events[k] {
+            Some(Event::Start(Tag::Link { .. } | Tag::Image { .. })) => open.push(k),
+            Some(Event::End(TagEnd::Link | TagEnd::Image)) => {
+                if let Some(start) = open.pop() {
+                    if open.len() >= MAX_LINK_DEPTH {
+                        events[start] = None;
+                        events[k] = None;
+                    } else {
+                        link_end[start] = k;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    link_end
 }
 
 fn analyze<'a>(
@@ -129,6 +176,7 @@ fn analyze<'a>(
         events.push(Some(event));
         offsets.push(range.start);
     }
+    let link_end = match_links(&mut events);
     let mut analysis = Analysis {
         events,
         link_events: Vec::new(),
@@ -136,7 +184,10 @@ fn analyze<'a>(
         headings: Vec::new(),
         title: None,
         has_raw_html: false,
+        link_end,
     };
+    let link_end = std::mem::take(&mut analysis.link_end);
+    let end_of = |start: usize| end_in(&link_end, start);
     let events = &mut analysis.events;
     let mut seen_ids: HashMap<String, usize> = HashMap::new();
     // Blocks whose text gives links their context: (text so far, links in
@@ -245,7 +296,7 @@ fn analyze<'a>(
                     (_, false) => LinkKind::Markdown,
                 };
                 let dest = dest_url.to_string();
-                let end = find_end(events, i, |e| matches!(e, TagEnd::Link | TagEnd::Image));
+                let end = end_of(i);
                 let text = plain_text(&events[(i + 1).min(end)..end]);
                 if let Some((block_text, block_links)) = blocks.last_mut() {
                     block_links.push((analysis.links.len(), block_text.len()));
@@ -279,6 +330,7 @@ fn analyze<'a>(
             _ => i += 1,
         }
     }
+    analysis.link_end = link_end;
     analysis
 }
 
@@ -340,6 +392,12 @@ pub fn render(
     take_title: bool,
     rewrite: &dyn Fn(usize, &LinkRef) -> Rewrite,
 ) -> Rendered {
+    let analysis = analyze(body, config, take_title, true, false);
+    let ends: Vec<usize> = analysis
+        .link_events
+        .iter()
+        .map(|&i| analysis.end_of(i))
+        .collect();
     let Analysis {
         mut events,
         link_events,
@@ -347,11 +405,16 @@ pub fn render(
         headings,
         title,
         has_raw_html,
-    } = analyze(body, config, take_title, true, false);
+        ..
+    } = analysis;
 
     for (n, &i) in link_events.iter().enumerate() {
         let link = &links[n];
-        let end = find_end(&events, i, |e| matches!(e, TagEnd::Link | TagEnd::Image));
+        // Gone with an enclosing link rewritten whole.
+        if events[i].is_none() {
+            continue;
+        }
+        let end = ends[n];
         match action(n, link, rewrite) {
             Rewrite::Keep => {}
             Rewrite::Href(href) => {
@@ -529,6 +592,12 @@ fn with_image(tag: Tag<'_>) -> Tag<'_> {
 /// for a body whose links cannot be filled in later: a link inside an
 /// image's text).
 pub fn prepare(body: &str, config: &MarkdownConfig, take_title: bool) -> (Scan, Option<Prepared>) {
+    let analysis = analyze(body, config, take_title, true, true);
+    let ends: Vec<usize> = analysis
+        .link_events
+        .iter()
+        .map(|&i| analysis.end_of(i))
+        .collect();
     let Analysis {
         events,
         link_events,
@@ -536,8 +605,16 @@ pub fn prepare(body: &str, config: &MarkdownConfig, take_title: bool) -> (Scan, 
         headings,
         title,
         has_raw_html,
-    } = analyze(body, config, take_title, true, true);
-    let prepared = cut(events, &link_events, &links, has_raw_html, body.len());
+        ..
+    } = analysis;
+    let prepared = cut(
+        events,
+        &link_events,
+        &ends,
+        &links,
+        has_raw_html,
+        body.len(),
+    );
     (
         Scan {
             title,
@@ -551,6 +628,7 @@ pub fn prepare(body: &str, config: &MarkdownConfig, take_title: bool) -> (Scan, 
 fn cut(
     events: Vec<Option<Event<'_>>>,
     link_events: &[usize],
+    link_ends: &[usize],
     links: &[LinkRef],
     has_raw_html: bool,
     size: usize,
@@ -560,14 +638,14 @@ fn cut(
     let mut ends = Vec::with_capacity(link_events.len());
     let mut kinds = Vec::with_capacity(link_events.len());
     for (n, &i) in link_events.iter().enumerate() {
-        let end = find_end(&events, i, |e| matches!(e, TagEnd::Link | TagEnd::Image));
+        let end = link_ends[n];
         let (link_type, is_image) = match &events[i] {
             Some(Event::Start(Tag::Link { link_type, .. })) => (*link_type, false),
             Some(Event::Start(Tag::Image { link_type, .. })) => (*link_type, true),
             _ => return None,
         };
-        // A link inside an image's text is written by no rule a cut can
-        // follow (it becomes part of the `alt`): the long way.
+        // A link inside an image's text is written into its `alt` by no
+        // rule a cut can follow: the long way.
         let nested = is_image && link_events.get(n + 1).is_some_and(|&next| next < end);
         if end == i || nested {
             return None;
@@ -608,6 +686,9 @@ fn cut(
         let end = ends[n];
         let (link_type, is_image, prefix) = &kinds[n];
         let start = at[i];
+        if start == usize::MAX || at[end] == usize::MAX {
+            return None;
+        }
         let (open, close) = if *is_image {
             ((start, after(end)), (after(end), after(end)))
         } else {
@@ -748,11 +829,11 @@ fn with_destination(event: Event<'_>, dest: String) -> Event<'_> {
     }
 }
 
-/// The index of the end event matching the start at `start`. Headings,
-/// code blocks, links and images do not nest in themselves, so the first
-/// matching end is the one. pulldown-cmark closes every tag it opens, even
-/// at the end of malformed input, so an end is always found; should one not
-/// be, the start itself is returned and the caller's ranges stay empty.
+/// The index of the end event matching the start at `start`. Headings and
+/// code blocks do not nest in themselves, so the first matching end is the
+/// one. pulldown-cmark closes every tag it opens, even at the end of
+/// malformed input, so an end is always found; should one not be, the
+/// start itself is returned and the caller's ranges stay empty.
 fn find_end(events: &[Option<Event<'_>>], start: usize, is_end: impl Fn(&TagEnd) -> bool) -> usize {
     events[start + 1..]
         .iter()
@@ -964,6 +1045,62 @@ mod tests {
         }
         // Most bodies and rewrites take the short way.
         assert!(filled > 100, "only {filled} filled");
+    }
+
+    /// The same over every page of the test sites and the book.
+    #[test]
+    fn every_fixture_page_fills_in_to_what_render_gives() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut pages = Vec::new();
+        let mut folders = vec![root.join("tests/fixtures"), root.join("book/content")];
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(&folder).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    folders.push(path);
+                } else if path.extension().is_some_and(|e| e == "md") {
+                    pages.push(std::fs::read_to_string(&path).unwrap());
+                }
+            }
+        }
+        assert!(pages.len() > 30, "{}", pages.len());
+        let config = MarkdownConfig::default();
+        let mut filled = 0;
+        for text in &pages {
+            // The body after a front-matter block, if there is one.
+            let body = text
+                .strip_prefix("---\n")
+                .and_then(|rest| rest.split_once("\n---\n").map(|(_, body)| body))
+                .unwrap_or(text);
+            let (scan, prepared) = prepare(body, &config, true);
+            let Some(prepared) = prepared else { continue };
+            for strategy in 0..6 {
+                let rewrite = rewrites(strategy);
+                if let Some(html) = fill(&prepared, &scan.links, &config, &rewrite) {
+                    assert_eq!(html, render(body, &config, true, &rewrite).html, "{body}");
+                    filled += 1;
+                }
+            }
+        }
+        assert!(filled > 60, "only {filled} filled");
+    }
+
+    /// Fifty thousand images nested in each other: followed
+    /// [`MAX_LINK_DEPTH`] deep (each link's end is found in one pass, and
+    /// its text read over at most that many levels), the rest written as
+    /// text, so the page is read in linear time rather than hanging.
+    #[test]
+    fn deeply_nested_links_are_followed_only_so_deep() {
+        let n = 50_000;
+        let body = format!("{}a{}", "![".repeat(n), "](x)".repeat(n));
+        let (scan, prepared) = prepare(&body, &MarkdownConfig::default(), false);
+        assert_eq!(scan.links.len(), MAX_LINK_DEPTH);
+        assert!(prepared.is_none(), "images in images are not prepared");
+        let html = render(&body, &MarkdownConfig::default(), false, &|_, _| {
+            Rewrite::Keep
+        })
+        .html;
+        assert_eq!(html, "<p><img src=\"x\" alt=\"a\" /></p>\n");
     }
 
     #[test]

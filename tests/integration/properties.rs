@@ -36,4 +36,29 @@ proptest! {
         let _ = markdown::render(&body, &config, true, &rewrite);
         prop_assert_eq!(seen.get(), scan.links.len());
     }
+
+    /// A body prepared at scan time and filled in gives what rendering it
+    /// again gives, whatever each link turns into.
+    #[test]
+    fn a_prepared_body_fills_in_to_what_render_gives(
+        body in "([\\PC\n\\[\\]()!#*`<>|-]|\\[\\[|\\]\\]|\\]\\(|!\\[|\\n- |\\n\\n|<a@b.c>|\\[\\^1\\]|\\| x \\|\\n){0,80}",
+        choice in 0usize..6,
+    ) {
+        let config = MarkdownConfig::default();
+        let (scan, prepared) = markdown::prepare(&body, &config, true);
+        prop_assert_eq!(&scan, &markdown::scan(&body, &config, true));
+        let rewrite = |n: usize, link: &markdown::LinkRef| match (choice + n) % 6 {
+            0 => Rewrite::Keep,
+            1 => Rewrite::Href(format!("/to/{n}/\"&")),
+            2 => Rewrite::Labelled { href: format!("/{n}/"), text: link.text.clone() },
+            3 => Rewrite::Unresolved,
+            4 => Rewrite::Html("<div>embed</div>".into()),
+            _ => Rewrite::Href(String::new()),
+        };
+        if let Some(prepared) = prepared
+            && let Some(html) = markdown::fill(&prepared, &scan.links, &config, &rewrite)
+        {
+            prop_assert_eq!(html, markdown::render(&body, &config, true, &rewrite).html);
+        }
+    }
 }
