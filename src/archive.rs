@@ -28,8 +28,11 @@ pub type Known = std::collections::HashMap<String, blake3::Hash>;
 /// whose bytes are the very same (shared) bytes is not hashed again.
 #[derive(Debug, Default)]
 pub struct Memo {
-    files: Vec<(String, std::sync::Arc<[u8]>, blake3::Hash)>,
+    files: Vec<Sealed>,
 }
+
+/// A file of the last seal: its path, its shared bytes, their hash.
+type Sealed = (std::sync::Arc<str>, std::sync::Arc<[u8]>, blake3::Hash);
 
 impl Memo {
     pub fn is_empty(&self) -> bool {
@@ -44,11 +47,10 @@ pub fn b3sums(files: &[Output], known: &Known) -> String {
 }
 
 fn b3sums_cached(files: &[Output], known: &Known, memo: Option<&mut Memo>) -> String {
-    let previous: &[(String, std::sync::Arc<[u8]>, blake3::Hash)] =
-        memo.as_ref().map_or(&[], |m| &m.files);
+    let previous: &[Sealed] = memo.as_ref().map_or(&[], |m| &m.files);
     let hashes: Vec<(blake3::Hash, &Output)> = files
         .par_iter()
-        .filter(|f| f.path != B3SUMS)
+        .filter(|f| &*f.path != B3SUMS)
         .map(|f| {
             let kept = previous
                 .binary_search_by(|(path, _, _)| path.as_bytes().cmp(f.path.as_bytes()))
@@ -59,7 +61,7 @@ fn b3sums_cached(files: &[Output], known: &Known, memo: Option<&mut Memo>) -> St
             let hash = f
                 .written
                 .or(kept)
-                .or_else(|| known.get(&f.path).copied())
+                .or_else(|| known.get(&*f.path).copied())
                 .unwrap_or_else(|| blake3::hash(&f.bytes));
             (hash, f)
         })
@@ -124,7 +126,7 @@ pub fn seal_cached(
     memo: Option<&mut Memo>,
 ) -> blake3::Hash {
     files.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
-    files.retain(|f| f.path != B3SUMS);
+    files.retain(|f| &*f.path != B3SUMS);
     let text = b3sums_cached(files, known, memo);
     let root = blake3::hash(text.as_bytes());
     let at = files.partition_point(|f| f.path.as_bytes() < B3SUMS.as_bytes());
@@ -154,7 +156,7 @@ mod tests {
         let sums = String::from_utf8(
             files
                 .iter()
-                .find(|f| f.path == B3SUMS)
+                .find(|f| &*f.path == B3SUMS)
                 .unwrap()
                 .bytes
                 .to_vec(),

@@ -51,7 +51,7 @@ impl Built {
     /// The bytes of the output file at `path`, if there is one.
     pub fn file(&self, path: &str) -> Option<&[u8]> {
         self.files
-            .binary_search_by(|o| o.path.as_str().cmp(path))
+            .binary_search_by(|o| o.path.as_ref().cmp(path))
             .ok()
             .map(|i| &*self.files[i].bytes)
     }
@@ -245,18 +245,18 @@ fn mend(
     ));
     let sums = last
         .files
-        .binary_search_by(|o| o.path.as_str().cmp(archive::B3SUMS))
+        .binary_search_by(|o| o.path.as_ref().cmp(archive::B3SUMS))
         .ok()?;
     let hashes: Vec<(&str, blake3::Hash)> = outputs
         .iter()
-        .map(|(o, hash)| (o.path.as_str(), *hash))
+        .map(|(o, hash)| (o.path.as_ref(), *hash))
         .collect();
     let (text, root) = archive::patch(&last.files[sums].bytes, &last.offsets, &hashes)?;
     let mut slots = Vec::with_capacity(outputs.len());
     for (output, _) in &outputs {
         slots.push(
             last.files
-                .binary_search_by(|o| o.path.as_str().cmp(&output.path))
+                .binary_search_by(|o| o.path.as_ref().cmp(&output.path))
                 .ok()?,
         );
     }
@@ -465,11 +465,11 @@ fn build_with(
             MANIFEST,
         )),
     };
-    match files.binary_search_by(|o| o.path.as_str().cmp(MANIFEST)) {
+    match files.binary_search_by(|o| o.path.as_ref().cmp(MANIFEST)) {
         Ok(i) => {
             diagnostics.push(Diagnostic::error(
                 Kind::DuplicateUrl,
-                &files[i].origin,
+                &*files[i].origin,
                 format!(
                     "`{}` would replace the archive's own `{MANIFEST}`",
                     files[i].origin
@@ -505,7 +505,7 @@ fn build_with(
     let pages = site.pages.len();
     if cache.keep
         && diagnostics.is_empty()
-        && let Ok(sums) = files.binary_search_by(|o| o.path.as_str().cmp(archive::B3SUMS))
+        && let Ok(sums) = files.binary_search_by(|o| o.path.as_ref().cmp(archive::B3SUMS))
     {
         cache.last = Some(LastBuild {
             offsets: archive::offsets(&files[sums].bytes),

@@ -177,7 +177,7 @@ impl Staging {
             std::fs::create_dir_all(&path).map_err(|e| io(&path, "create", &e))?;
         }
         pending.par_iter().try_for_each(|file| {
-            let path = self.dir.join(&file.path);
+            let path = self.dir.join(&*file.path);
             std::fs::write(&path, &file.bytes).map_err(|e| io(&path, "write", &e))
         })?;
         swap(&self.dir, &self.output)?;

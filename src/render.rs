@@ -102,12 +102,13 @@ impl Fingerprinted {
 /// One file of the output.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Output {
-    /// Path relative to the output folder, with `/`.
-    pub path: String,
+    /// Path relative to the output folder, with `/` (shared, like the
+    /// rest, so that copying a build's list of files copies no text).
+    pub path: std::sync::Arc<str>,
     /// Shared, so that a rebuild can keep a file it did not change.
     pub bytes: std::sync::Arc<[u8]>,
     /// The source it came from, for messages.
-    pub origin: String,
+    pub origin: std::sync::Arc<str>,
     /// Set when the file was written to the staging folder as soon as it
     /// was made (a one-off build streams pages, so that it never holds
     /// them all): its hash; `bytes` are then empty.
@@ -116,9 +117,9 @@ pub struct Output {
 
 impl Output {
     pub fn new(
-        path: impl Into<String>,
+        path: impl Into<std::sync::Arc<str>>,
         bytes: impl Into<std::sync::Arc<[u8]>>,
-        origin: impl Into<String>,
+        origin: impl Into<std::sync::Arc<str>>,
     ) -> Self {
         Self {
             path: path.into(),
@@ -389,7 +390,7 @@ pub fn rerender(
     let mut out = Vec::with_capacity(made.len());
     for (page, (key, output, hash)) in made {
         memo.outputs
-            .insert(output.path.clone(), (key, output.clone(), hash));
+            .insert(output.path.to_string(), (key, output.clone(), hash));
         out.push((page, output, hash));
     }
     Some(out)
@@ -536,7 +537,7 @@ pub fn render(
                 // Streamed outputs are not kept: their bytes are gone.
                 if (fresh || reached.is_none()) && output.written.is_none() {
                     memo.outputs
-                        .insert(output.path.clone(), (key, output.clone(), hash));
+                        .insert(output.path.to_string(), (key, output.clone(), hash));
                 }
                 rendered.files.push(output);
             }
@@ -1060,13 +1061,13 @@ fn collisions(files: &[Output]) -> Vec<Diagnostic> {
             out.push(
                 Diagnostic::error(
                     Kind::DuplicateUrl,
-                    &pair[1].origin,
+                    &*pair[1].origin,
                     format!(
                         "`{}` and `{}` would both be written to `{}`",
                         pair[0].origin, pair[1].origin, pair[1].path
                     ),
                 )
-                .with_target(pair[1].path.clone()),
+                .with_target(pair[1].path.to_string()),
             );
         }
     }
@@ -1856,7 +1857,7 @@ pub fn into_map(rendered: &Rendered) -> BTreeMap<&str, &[u8]> {
     rendered
         .files
         .iter()
-        .map(|o| (o.path.as_str(), &*o.bytes))
+        .map(|o| (o.path.as_ref(), &*o.bytes))
         .collect()
 }
 

@@ -217,25 +217,25 @@ fn changed_files(old: &Built, new: &Built) -> Vec<String> {
         match (a.peek(), b.peek()) {
             (None, None) => break,
             (Some(x), None) => {
-                changed.push(x.path.clone());
+                changed.push(x.path.to_string());
                 a.next();
             }
             (None, Some(y)) => {
-                changed.push(y.path.clone());
+                changed.push(y.path.to_string());
                 b.next();
             }
             (Some(x), Some(y)) => match x.path.as_bytes().cmp(y.path.as_bytes()) {
                 Ordering::Less => {
-                    changed.push(x.path.clone());
+                    changed.push(x.path.to_string());
                     a.next();
                 }
                 Ordering::Greater => {
-                    changed.push(y.path.clone());
+                    changed.push(y.path.to_string());
                     b.next();
                 }
                 Ordering::Equal => {
                     if !Arc::ptr_eq(&x.bytes, &y.bytes) && x.bytes != y.bytes {
-                        changed.push(y.path.clone());
+                        changed.push(y.path.to_string());
                     }
                     a.next();
                     b.next();

@@ -280,7 +280,7 @@ fn a_streamed_build_writes_what_an_in_memory_build_holds() {
         let expected: std::collections::BTreeMap<String, Vec<u8>> = memory
             .files
             .iter()
-            .map(|f| (f.path.clone(), f.bytes.to_vec()))
+            .map(|f| (f.path.to_string(), f.bytes.to_vec()))
             .collect();
         assert_eq!(read_tree(&out), expected, "{fixture}");
         assert_eq!(streamed.root, memory.root, "{fixture}");

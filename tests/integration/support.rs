@@ -57,7 +57,7 @@ pub fn text(built: &Built, path: &str) -> String {
 }
 
 pub fn paths(built: &Built) -> Vec<&str> {
-    built.files.iter().map(|f| f.path.as_str()).collect()
+    built.files.iter().map(|f| f.path.as_ref()).collect()
 }
 
 /// Every file under `dir`, relative path → bytes.
