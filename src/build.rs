@@ -48,12 +48,16 @@ impl Built {
         self.diagnostics.iter().filter(|d| d.is_error()).count()
     }
 
-    /// The bytes of the output file at `path`, if there is one.
+    /// The bytes of the output file at `path`, if there is one held in
+    /// memory (a file [`build_into`] wrote as it rendered is on disk, not
+    /// here).
     pub fn file(&self, path: &str) -> Option<&[u8]> {
         self.files
             .binary_search_by(|o| o.path.as_ref().cmp(path))
             .ok()
-            .map(|i| &*self.files[i].bytes)
+            .map(|i| &self.files[i])
+            .filter(|o| o.written.is_none())
+            .map(|o| &*o.bytes)
     }
 }
 
