@@ -229,7 +229,7 @@ fn analyze<'a>(
                     attrs,
                 }));
                 if contexts {
-                    blocks.push((String::new(), Vec::new()));
+                    blocks.push((String::with_capacity(512), Vec::new()));
                 }
                 i += 1;
             }
@@ -258,7 +258,7 @@ fn analyze<'a>(
             }
             Some(Event::Start(Tag::Paragraph | Tag::Item | Tag::TableCell)) => {
                 if contexts {
-                    blocks.push((String::new(), Vec::new()));
+                    blocks.push((String::with_capacity(512), Vec::new()));
                 }
                 i += 1;
             }
