@@ -563,7 +563,7 @@ pub fn render(
 
     let context = Context {
         absolute_urls: true,
-        ..Context::at(&globals, "/404.html")
+        ..Context::at(&shared, "/404.html")
     };
     match render_template(&env, "404.html", &context) {
         Ok(html) => rendered.files.push(Output::new(
@@ -848,7 +848,7 @@ fn contributor_pages(
                     "contributor.html",
                     &Context {
                         contributor: Some(context),
-                        ..Context::at(shared.globals, &url)
+                        ..Context::at(shared, &url)
                     },
                 )
                 .map_err(|e| template_error(&e, shared.templates))?;
@@ -889,7 +889,7 @@ fn contributor_pages(
             "contributors.html",
             &Context {
                 contributors: Some(everyone),
-                ..Context::at(shared.globals, "/contributors/")
+                ..Context::at(shared, "/contributors/")
             },
         )
         .map_err(|e| template_error(&e, shared.templates))?;
@@ -1200,8 +1200,10 @@ fn render_template(
 /// What a template is rendered with.
 #[derive(Serialize)]
 struct Context<'a> {
-    site: &'a SiteContext<'a>,
-    nav: &'a [Link],
+    /// `Globals::site` and `nav`, made template values once a render:
+    /// each page's context carries them by reference, not copied anew.
+    site: Value,
+    nav: Value,
     page: Option<PageContext<'a>>,
     section: Option<SectionContext<'a>>,
     /// On a contributor's page.
@@ -1218,10 +1220,10 @@ struct Context<'a> {
 impl<'a> Context<'a> {
     /// The context of a page at `current_url` showing nothing of its own
     /// yet: the caller fills in what it shows.
-    fn at(globals: &'a Globals<'a>, current_url: &'a str) -> Self {
+    fn at(shared: &Shared<'_>, current_url: &'a str) -> Self {
         Self {
-            site: &globals.site,
-            nav: &globals.nav,
+            site: shared.site_value.clone(),
+            nav: shared.nav_value.clone(),
             page: None,
             section: None,
             contributor: None,
@@ -1237,7 +1239,6 @@ impl<'a> Context<'a> {
 struct Shared<'a> {
     site: &'a Site,
     env: &'a Environment<'static>,
-    globals: &'a Globals<'a>,
     graph: &'a LinkGraph,
     people: &'a People,
     /// Site URL → page, for titles of pages named by URL.
@@ -1247,6 +1248,9 @@ struct Shared<'a> {
     templates: &'a [TextFile],
     /// Where a one-off build writes each page as soon as it is made.
     sink: Option<&'a crate::emit::Staging>,
+    /// `globals.site` and `globals.nav` as template values.
+    site_value: Value,
+    nav_value: Value,
 }
 
 impl<'a> Shared<'a> {
@@ -1261,7 +1265,6 @@ impl<'a> Shared<'a> {
         Self {
             site,
             env,
-            globals,
             graph,
             people,
             page_by_url: site
@@ -1273,6 +1276,8 @@ impl<'a> Shared<'a> {
             base_path: site.config.base_path(),
             templates,
             sink: None,
+            site_value: Value::from(minijinja::value::Serde(&globals.site)),
+            nav_value: Value::from(minijinja::value::Serde(&globals.nav)),
         }
     }
 
@@ -1622,14 +1627,14 @@ fn rewrite_link(
 }
 
 fn render_page(shared: &Shared<'_>, p: usize, page: &Page) -> Result<Output, Diagnostic> {
-    let (env, globals) = (shared.env, shared.globals);
+    let env = shared.env;
     let template = page.front.template.as_deref().unwrap_or("page.html");
     if env.get_template(template).is_err() {
         return Err(missing_template(page, template));
     }
     let context = Context {
         page: Some(page_context(shared, p)),
-        ..Context::at(globals, &page.url)
+        ..Context::at(shared, &page.url)
     };
     let html = render_template(env, template, &context)
         .map_err(|e| template_error(&e, shared.templates))?;
@@ -1697,7 +1702,7 @@ fn render_section(
     index: usize,
     section: &Section,
 ) -> Result<Output, Diagnostic> {
-    let (env, globals, site) = (shared.env, shared.globals, shared.site);
+    let (env, site) = (shared.env, shared.site);
     let own = section.index_page.map(|i| &site.pages[i]);
     let default = if index == 0 {
         "index.html"
@@ -1758,7 +1763,7 @@ fn render_section(
     let context = Context {
         page: section.index_page.map(|p| page_context(shared, p)),
         section: Some(context),
-        ..Context::at(globals, &section.url)
+        ..Context::at(shared, &section.url)
     };
     let html = render_template(env, template, &context)
         .map_err(|e| template_error(&e, shared.templates))?;
