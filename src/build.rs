@@ -376,16 +376,6 @@ fn build_with(
     };
     clock.lap("config");
     let parsed = parse(std::mem::take(&mut sources.pages), &config, cache);
-    // The grammars load (≈60 ms of one core) while resolve and links run,
-    // rather than hold up the first page with code.
-    if config.markdown.highlight_code
-        && parsed
-            .iter()
-            .flatten()
-            .any(|p| p.text.contains("```") || p.text.contains("~~~"))
-    {
-        crate::highlight::warm();
-    }
     clock.lap("parse");
     let (site, more) = resolve::resolve_parsed(parsed, sources, config, &history, options);
     diagnostics.extend(more);

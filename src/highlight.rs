@@ -4,7 +4,8 @@
 //! The output carries classes, not inline styles, so the theme's CSS decides
 //! the colours; [`stylesheet`] gives that CSS for a light and a dark theme,
 //! switched by `prefers-color-scheme`. The grammar registry is loaded once
-//! by each thread, on its first code block (or ahead of it, by [`warm`]).
+//! by each thread, on its first code block (since the body is rendered
+//! when it is parsed, that is during the parse stage).
 //!
 //! Highlighting is the dearest thing a page can ask for (tens of
 //! microseconds a line: TextMate grammars are sets of regular expressions
@@ -39,14 +40,6 @@ fn with_registry<R>(f: impl FnOnce(&Registry) -> R) -> Option<R> {
         static LOCAL: std::cell::OnceCell<Option<Registry>> = const { std::cell::OnceCell::new() };
     }
     LOCAL.with(|local| local.get_or_init(load).as_ref().map(f))
-}
-
-/// Has every thread of the pool load its registry as soon as it is free,
-/// so that the first code blocks do not wait for it.
-pub fn warm() {
-    rayon::spawn_broadcast(|_| {
-        with_registry(|_| ());
-    });
 }
 
 /// Highlighted blocks by the BLAKE3 of language and code, with their total

@@ -107,28 +107,12 @@ struct Analysis<'a> {
     events: Vec<Option<Event<'a>>>,
     /// Index into `events` of each link or image start, in document order.
     link_events: Vec<usize>,
+    /// Index into `events` of each of those links' end.
+    link_ends: Vec<usize>,
     links: Vec<LinkRef>,
     headings: Vec<Heading>,
     title: Option<String>,
     has_raw_html: bool,
-    /// For each event that starts a link or image, the index of its end
-    /// (`usize::MAX` elsewhere).
-    link_end: Vec<usize>,
-}
-
-impl Analysis<'_> {
-    /// The end of the link or image starting at `start` (`start` itself
-    /// if it has none).
-    fn end_of(&self, start: usize) -> usize {
-        end_in(&self.link_end, start)
-    }
-}
-
-fn end_in(link_end: &[usize], start: usize) -> usize {
-    match link_end.get(start) {
-        Some(&end) if end != usize::MAX => end,
-        _ => start,
-    }
 }
 
 /// Links inside links (a linked image, an autolink in a wiki link's text)
@@ -177,17 +161,21 @@ fn analyze<'a>(
         offsets.push(range.start);
     }
     let link_end = match_links(&mut events);
+    // The end of the link starting at `start` (`start` itself if it has
+    // none).
+    let end_of = |start: usize| match link_end.get(start) {
+        Some(&end) if end != usize::MAX => end,
+        _ => start,
+    };
     let mut analysis = Analysis {
         events,
         link_events: Vec::new(),
+        link_ends: Vec::new(),
         links: Vec::new(),
         headings: Vec::new(),
         title: None,
         has_raw_html: false,
-        link_end,
     };
-    let link_end = std::mem::take(&mut analysis.link_end);
-    let end_of = |start: usize| end_in(&link_end, start);
     let events = &mut analysis.events;
     let mut seen_ids: HashMap<String, usize> = HashMap::new();
     // Blocks whose text gives links their context: (text so far, links in
@@ -309,6 +297,7 @@ fn analyze<'a>(
                     context: String::new(),
                 });
                 analysis.link_events.push(i);
+                analysis.link_ends.push(end);
                 i += 1;
             }
             Some(Event::Text(t) | Event::Code(t)) => {
@@ -330,7 +319,6 @@ fn analyze<'a>(
             _ => i += 1,
         }
     }
-    analysis.link_end = link_end;
     analysis
 }
 
@@ -392,21 +380,15 @@ pub fn render(
     take_title: bool,
     rewrite: &dyn Fn(usize, &LinkRef) -> Rewrite,
 ) -> Rendered {
-    let analysis = analyze(body, config, take_title, true, false);
-    let ends: Vec<usize> = analysis
-        .link_events
-        .iter()
-        .map(|&i| analysis.end_of(i))
-        .collect();
     let Analysis {
         mut events,
         link_events,
+        link_ends,
         links,
         headings,
         title,
         has_raw_html,
-        ..
-    } = analysis;
+    } = analyze(body, config, take_title, true, false);
 
     for (n, &i) in link_events.iter().enumerate() {
         let link = &links[n];
@@ -414,7 +396,7 @@ pub fn render(
         if events[i].is_none() {
             continue;
         }
-        let end = ends[n];
+        let end = link_ends[n];
         match action(n, link, rewrite) {
             Rewrite::Keep => {}
             Rewrite::Href(href) => {
@@ -592,25 +574,19 @@ fn with_image(tag: Tag<'_>) -> Tag<'_> {
 /// for a body whose links cannot be filled in later: a link inside an
 /// image's text).
 pub fn prepare(body: &str, config: &MarkdownConfig, take_title: bool) -> (Scan, Option<Prepared>) {
-    let analysis = analyze(body, config, take_title, true, true);
-    let ends: Vec<usize> = analysis
-        .link_events
-        .iter()
-        .map(|&i| analysis.end_of(i))
-        .collect();
     let Analysis {
         events,
         link_events,
+        link_ends,
         links,
         headings,
         title,
         has_raw_html,
-        ..
-    } = analysis;
+    } = analyze(body, config, take_title, true, true);
     let prepared = cut(
         events,
         &link_events,
-        &ends,
+        &link_ends,
         &links,
         has_raw_html,
         body.len(),
