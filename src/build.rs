@@ -385,7 +385,12 @@ fn build_with(
         let own_pages = site.pages.iter().filter(|p| !p.is_index).count();
         bar.set_length((own_pages + site.sections.len()) as u64);
     }
-    let people_key = people_key(&site, &text_hash);
+    // A one-off build has no next build to compare the key with.
+    let people_key = if cache.keep {
+        people_key(&site, &text_hash)
+    } else {
+        text_hash
+    };
     let people = match &cache.people {
         Some((key, people)) if *key == people_key => Arc::clone(people),
         _ => Arc::new(contributors::gather(&site, directory)),
@@ -640,10 +645,11 @@ impl StageClock {
                     .to_owned()
             };
             eprintln!(
-                "timing: {stage} {:.1} ms (rss {}, peak {})",
+                "timing: {stage} {:.1} ms (rss {}, peak {}, prepared {} kB)",
                 (now - last).as_secs_f64() * 1000.0,
                 field("VmRSS:"),
-                field("VmHWM:")
+                field("VmHWM:"),
+                crate::markdown::prepared_held() >> 10
             );
             self.last = Some(now);
         }

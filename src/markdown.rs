@@ -486,6 +486,11 @@ pub const PREPARED_BUDGET: usize = 96 << 20;
 
 static PREPARED_HELD: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
+/// Bytes of prepared bodies held now, in the whole process.
+pub fn prepared_held() -> usize {
+    PREPARED_HELD.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Prepared bodies counted against [`PREPARED_BUDGET`] for as long as they
 /// live.
 #[derive(Debug)]

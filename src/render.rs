@@ -208,6 +208,10 @@ fn reach(
     Some((changed, dirty))
 }
 
+/// The key of an output that no later render will look up (a streamed
+/// build's): computing a page's real key costs a hash of all it reads.
+const UNKEYED: blake3::Hash = blake3::Hash::from_bytes([0; 32]);
+
 /// What every page's HTML reads: the configuration, the templates, the
 /// stylesheet and the navigation.
 fn global_key(site: &Site, templates: &[TextFile], stylesheet: &Fingerprinted) -> blake3::Hash {
@@ -461,6 +465,8 @@ pub fn render(
     }
     memo.global = Some(global);
     let previous = &memo.outputs;
+    // A streamed build keeps nothing for a next one: no page needs a key.
+    let keyed = sink.is_none();
     // Pages and sections render in parallel, each into its own result;
     // `true` marks one made (or keyed) now.
     let page_results: Vec<(Option<usize>, Result<Made, Diagnostic>)> = site
@@ -477,7 +483,11 @@ pub fn render(
             {
                 return (Some(i), Ok((kept.clone(), false)));
             }
-            let key = page_key(&shared, &global, i);
+            let key = if keyed {
+                page_key(&shared, &global, i)
+            } else {
+                UNKEYED
+            };
             let make = || render_page(&shared, i, page);
             // Streaming, the page's raw source goes beside its HTML now.
             let source = match sink {
@@ -498,7 +508,11 @@ pub fn render(
         .par_iter()
         .enumerate()
         .map(|(i, section)| {
-            let key = section_key(&shared, &global, i);
+            let key = if keyed {
+                section_key(&shared, &global, i)
+            } else {
+                UNKEYED
+            };
             let make = || render_section(&shared, i, section);
             (
                 section.index_page,
@@ -568,7 +582,7 @@ pub fn render(
     match render_template(&env, "404.html", &context) {
         Ok(html) => rendered.files.push(Output::new(
             "404.html".to_owned(),
-            html.into_bytes(),
+            html,
             format!("{THEME_DIR}/404.html"),
         )),
         Err(e) => diagnostics.push(template_error(&e, templates)),
@@ -702,7 +716,9 @@ fn memoized(
     match previous.get(path) {
         Some((old, output, hash)) if *old == key => Ok((key, output.clone(), *hash)),
         _ => make().map(|output| {
-            let hash = blake3::hash(&output.bytes);
+            let hash = output
+                .written
+                .unwrap_or_else(|| blake3::hash(&output.bytes));
             (key, output, hash)
         }),
     }
@@ -852,26 +868,24 @@ fn contributor_pages(
                     },
                 )
                 .map_err(|e| template_error(&e, shared.templates))?;
-                Ok(Output::new(
+                shared.output(
                     output_path(&url),
-                    html.into_bytes(),
-                    crate::contributors::CONTRIBUTORS_FILE.to_owned(),
-                ))
-            })
-            .and_then(|k| shared.store(k))?;
+                    html,
+                    crate::contributors::CONTRIBUTORS_FILE,
+                )
+            })?;
             let feed_url = format!("{url}atom.xml");
             let feed_path = feed_url.trim_start_matches('/').to_owned();
             let feed = memoized(previous, &feed_path, key, || {
                 let feed = crate::feed::contributor_feed(site, people, c, &|to| {
                     shared.href(&feed_url, to)
                 });
-                Ok(Output::new(
+                shared.output(
                     feed_path.clone(),
                     feed.into_bytes(),
-                    crate::contributors::CONTRIBUTORS_FILE.to_owned(),
-                ))
-            })
-            .and_then(|k| shared.store(k))?;
+                    crate::contributors::CONTRIBUTORS_FILE,
+                )
+            })?;
             Ok([(html, true), (feed, true)])
         })
         .collect();
@@ -895,7 +909,7 @@ fn contributor_pages(
         .map_err(|e| template_error(&e, shared.templates))?;
         Ok(Output::new(
             "contributors/index.html".to_owned(),
-            html.into_bytes(),
+            html,
             crate::contributors::CONTRIBUTORS_FILE.to_owned(),
         ))
     });
@@ -1131,10 +1145,15 @@ fn environment(
     let base_path = config.base_path();
     let relative = config.relative_urls;
     env.add_function("url", move |state: &State, path: &str| -> Value {
-        let current = state.lookup("current_url");
-        let current = current.as_ref().and_then(Value::as_str).unwrap_or("/");
-        let absolute = state.lookup("absolute_urls").is_some_and(|v| v.is_true());
-        let link = href(current, path, &base_path, relative && !absolute);
+        // Only a relative link depends on the page it is on (and a page
+        // that asks for absolute links, like 404.html, gets them).
+        let link = if relative && !state.lookup("absolute_urls").is_some_and(|v| v.is_true()) {
+            let current = state.lookup("current_url");
+            let current = current.as_ref().and_then(Value::as_str).unwrap_or("/");
+            href(current, path, &base_path, true)
+        } else {
+            href("/", path, &base_path, false)
+        };
         Value::from_safe_string(escape_attribute(link))
     });
     env.add_global("generator", concat!("cairn ", env!("CARGO_PKG_VERSION")));
@@ -1192,9 +1211,10 @@ fn render_template(
     env: &Environment<'_>,
     name: &str,
     context: &Context<'_>,
-) -> Result<String, minijinja::Error> {
+) -> Result<Vec<u8>, minijinja::Error> {
     env.get_template(name)?
         .render(Value::from(minijinja::value::Serde(context)))
+        .map(String::into_bytes)
 }
 
 /// What a template is rendered with.
@@ -1281,11 +1301,28 @@ impl<'a> Shared<'a> {
         }
     }
 
-    /// With a sink, writes a keyed output to it and keeps only its hash.
+    /// A file made now: with a sink, written to it at once (its bytes
+    /// hashed and let go), else kept.
+    fn output(&self, path: String, bytes: Vec<u8>, origin: &str) -> Result<Output, Diagnostic> {
+        let Some(sink) = self.sink else {
+            return Ok(Output::new(path, bytes, origin));
+        };
+        sink.put(&path, &bytes, origin)?;
+        Ok(Output {
+            written: Some(blake3::hash(&bytes)),
+            ..Output::new(path, Vec::new(), origin)
+        })
+    }
+
+    /// With a sink, writes a keyed output to it (unless written when it
+    /// was made) and keeps only its hash.
     fn store(&self, keyed: Keyed) -> Result<Keyed, Diagnostic> {
         let Some(sink) = self.sink else {
             return Ok(keyed);
         };
+        if keyed.1.written.is_some() {
+            return Ok(keyed);
+        }
         let (key, output, hash) = keyed;
         sink.put(&output.path, &output.bytes, &output.origin)?;
         let output = Output {
@@ -1638,11 +1675,8 @@ fn render_page(shared: &Shared<'_>, p: usize, page: &Page) -> Result<Output, Dia
     };
     let html = render_template(env, template, &context)
         .map_err(|e| template_error(&e, shared.templates))?;
-    Ok(Output::new(
-        output_path(&page.url),
-        html.into_bytes(),
-        page.source.clone(),
-    ))
+    drop(context);
+    shared.output(output_path(&page.url), html, &page.source)
 }
 
 fn missing_template(page: &Page, name: &str) -> Diagnostic {
@@ -1767,11 +1801,8 @@ fn render_section(
     };
     let html = render_template(env, template, &context)
         .map_err(|e| template_error(&e, shared.templates))?;
-    Ok(Output::new(
-        output_path(&section.url),
-        html.into_bytes(),
-        origin,
-    ))
+    drop(context);
+    shared.output(output_path(&section.url), html, &origin)
 }
 
 /// An `http://` or `https://` URL, safe to put in an `href`.
