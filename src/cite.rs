@@ -2,7 +2,7 @@
 //! `CreativeWork` JSON-LD for its head, and a "cite this page" block in
 //! BibTeX and plain text. Both carry the BLAKE3 of the page's source.
 
-use serde_json::{Value, json};
+use serde::Serialize;
 
 /// The facts both forms are made from.
 pub struct Facts<'a> {
@@ -23,36 +23,99 @@ pub struct Facts<'a> {
 /// The JSON-LD, made safe to sit inside `<script>`: `<` is written as
 /// `\u003c`, so no name can close the script element.
 pub fn json_ld(f: &Facts<'_>) -> String {
-    let person =
-        |(name, url): &(&str, String)| json!({"@type": "Person", "name": name, "url": url});
-    let mut doc = json!({
-        "@context": "https://schema.org",
-        "@type": "CreativeWork",
-        "name": f.title,
-        "url": f.url,
-        "isPartOf": {"@type": "WebSite", "name": f.site},
-        "author": f.authors.iter().map(person).collect::<Vec<_>>(),
-        "contributor": f.contributors.iter().map(person).collect::<Vec<_>>(),
-        "identifier": {"@type": "PropertyValue", "propertyID": "BLAKE3", "value": f.source_blake3},
-    });
-    if let Value::Object(map) = &mut doc {
-        if let Some(d) = &f.created {
-            map.insert("dateCreated".into(), json!(d));
-        }
-        if let Some(d) = &f.modified {
-            map.insert("dateModified".into(), json!(d));
-        }
-        if let Some(l) = f.license {
-            map.insert("license".into(), json!(license_url(l)));
-        }
-        if !f.based_on.is_empty() {
-            map.insert("isBasedOn".into(), json!(f.based_on));
+    fn people<'a>(list: &'a [(&str, String)]) -> Vec<JsonPerson<'a>> {
+        list.iter()
+            .map(|(name, url)| JsonPerson {
+                kind: "Person",
+                name,
+                url,
+            })
+            .collect()
+    }
+    let doc = CreativeWork {
+        context: "https://schema.org",
+        kind: "CreativeWork",
+        author: people(&f.authors),
+        contributor: people(&f.contributors),
+        date_created: f.created.as_deref(),
+        date_modified: f.modified.as_deref(),
+        identifier: Identifier {
+            kind: "PropertyValue",
+            property_id: "BLAKE3",
+            value: &f.source_blake3,
+        },
+        is_based_on: f.based_on,
+        is_part_of: WebSite {
+            kind: "WebSite",
+            name: f.site,
+        },
+        license: f.license.map(license_url),
+        name: f.title,
+        url: &f.url,
+    };
+    let text = serde_json::to_string(&doc).unwrap_or_default();
+    if !text.contains(['<', '>', '&']) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            c => out.push(c),
         }
     }
-    let text = serde_json::to_string(&doc).unwrap_or_default();
-    text.replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
+    out
+}
+
+/// Schema.org's `CreativeWork` as a page's head carries it. The fields are
+/// in the order of their names, as a JSON map of them was always written.
+#[derive(Serialize)]
+struct CreativeWork<'a> {
+    #[serde(rename = "@context")]
+    context: &'static str,
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    author: Vec<JsonPerson<'a>>,
+    contributor: Vec<JsonPerson<'a>>,
+    #[serde(rename = "dateCreated", skip_serializing_if = "Option::is_none")]
+    date_created: Option<&'a str>,
+    #[serde(rename = "dateModified", skip_serializing_if = "Option::is_none")]
+    date_modified: Option<&'a str>,
+    identifier: Identifier<'a>,
+    #[serde(rename = "isBasedOn", skip_serializing_if = "<[_]>::is_empty")]
+    is_based_on: &'a [String],
+    #[serde(rename = "isPartOf")]
+    is_part_of: WebSite<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    license: Option<String>,
+    name: &'a str,
+    url: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonPerson<'a> {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    name: &'a str,
+    url: &'a str,
+}
+
+#[derive(Serialize)]
+struct Identifier<'a> {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    #[serde(rename = "propertyID")]
+    property_id: &'static str,
+    value: &'a str,
+}
+
+#[derive(Serialize)]
+struct WebSite<'a> {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    name: &'a str,
 }
 
 /// The SPDX license page of an SPDX id; anything else as written.
@@ -127,6 +190,7 @@ pub fn citation(f: &Facts<'_>) -> (String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     fn facts() -> Facts<'static> {
         Facts {
@@ -158,6 +222,19 @@ mod tests {
         assert_eq!(value["author"][0]["name"], "Ana \"Q\" Lima");
         assert_eq!(value["identifier"]["value"], "ab".repeat(32));
         assert_eq!(value["license"], "https://spdx.org/licenses/CC-BY-4.0.html");
+        // Keys in the order of their names, as a JSON map writes them.
+        let keys = [
+            "\"@context\"",
+            "\"author\"",
+            "\"contributor\"",
+            "\"dateCreated\"",
+            "\"identifier\"",
+            "\"isPartOf\"",
+            "\"license\"",
+        ];
+        let at: Vec<usize> = keys.iter().map(|k| text.find(k).unwrap()).collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{text}");
+        assert!(!text.contains("dateModified") && !text.contains("isBasedOn"));
     }
 
     #[test]

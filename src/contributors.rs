@@ -10,12 +10,11 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
-use unicode_normalization::UnicodeNormalization;
 
 use crate::diagnostic::{Diagnostic, Kind};
 use crate::frontmatter::Person;
 use crate::site::Site;
-use crate::slug::slugify;
+use crate::slug::{fold, slugify};
 
 /// The file of profiles, at the site root.
 pub const CONTRIBUTORS_FILE: &str = "contributors.yaml";
@@ -42,11 +41,6 @@ pub struct Directory {
     /// Sorted by id.
     pub profiles: Vec<Profile>,
     by_key: HashMap<String, usize>,
-}
-
-/// The lookup key of a spelling: NFC, trimmed, lowercase.
-fn key(text: &str) -> String {
-    text.trim().nfc().collect::<String>().to_lowercase()
 }
 
 impl Directory {
@@ -115,9 +109,9 @@ impl Directory {
         file_order.sort_by_key(|&i| profile_line(text, &directory.profiles[i].id));
         for i in file_order {
             let profile = &directory.profiles[i];
-            let mut keys = vec![key(&profile.id)];
-            keys.extend(profile.name.iter().map(|n| key(n)));
-            keys.extend(profile.aliases.iter().map(|a| key(a)));
+            let mut keys = vec![fold(&profile.id)];
+            keys.extend(profile.name.iter().map(|n| fold(n)));
+            keys.extend(profile.aliases.iter().map(|a| fold(a)));
             for (n, k) in keys.into_iter().enumerate() {
                 if k.is_empty() {
                     continue;
@@ -152,7 +146,7 @@ impl Directory {
     /// email, then name (against ids, names and aliases), then the slug of
     /// the name against ids.
     pub fn profile_of(&self, person: &Person) -> Option<usize> {
-        let by = |text: &str| self.by_key.get(&key(text)).copied();
+        let by = |text: &str| self.by_key.get(&fold(text)).copied();
         person
             .email
             .as_deref()

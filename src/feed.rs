@@ -6,21 +6,35 @@ use crate::contributors::{Contributor, People};
 use crate::site::{Page, Site};
 
 /// Escapes text for XML content and attribute values.
+#[cfg(test)]
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 cannot hold at all.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
-            c => out.push(c),
-        }
-    }
+    escape_into(&mut out, text);
     out
+}
+
+/// Writes `text` into `out` escaped for XML content and attribute values,
+/// a run of plain text at a time.
+fn escape_into(out: &mut String, text: &str) {
+    let mut rest = text;
+    while let Some(at) = rest
+        .bytes()
+        .position(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'') || b < 0x20)
+    {
+        out.push_str(&rest[..at]);
+        match rest.as_bytes()[at] {
+            b'&' => out.push_str("&amp;"),
+            b'<' => out.push_str("&lt;"),
+            b'>' => out.push_str("&gt;"),
+            b'"' => out.push_str("&quot;"),
+            b'\'' => out.push_str("&apos;"),
+            // Characters XML 1.0 cannot hold at all are dropped.
+            b @ (b'\t' | b'\n' | b'\r') => out.push(char::from(b)),
+            _ => {}
+        }
+        rest = &rest[at + 1..];
+    }
+    out.push_str(rest);
 }
 
 /// A page's date for a feed: its `updated`, else its `date`.
@@ -28,21 +42,27 @@ fn page_date(page: &Page) -> Option<jiff::civil::Date> {
     page.updated.or(page.date)
 }
 
-fn timestamp(date: Option<jiff::civil::Date>) -> String {
+fn timestamp(out: &mut String, date: Option<jiff::civil::Date>) {
+    use std::fmt::Write as _;
     match date {
-        Some(d) => format!("{d}T00:00:00Z"),
-        None => "1970-01-01T00:00:00Z".to_owned(),
+        Some(d) => {
+            let _ = write!(out, "{d}T00:00:00Z");
+        }
+        None => out.push_str("1970-01-01T00:00:00Z"),
     }
 }
 
-/// An absolute IRI for a site path: under `base_url` when it is absolute,
-/// else a `urn:` that still identifies the path for ever.
-fn iri(site: &Site, path: &str) -> String {
+/// An absolute IRI for a site path, escaped into `out`: under `base_url`
+/// when it is absolute, else a `urn:` that still identifies the path for
+/// ever.
+fn iri(out: &mut String, site: &Site, path: &str) {
     let base = site.config.base_url.trim_end_matches('/');
     if base.contains("://") {
-        format!("{base}{path}")
+        escape_into(out, base);
+        escape_into(out, path);
     } else {
-        format!("urn:cairn:{}", path.trim_matches('/'))
+        out.push_str("urn:cairn:");
+        escape_into(out, path.trim_matches('/'));
     }
 }
 
@@ -68,75 +88,67 @@ pub fn contributor_feed(
         .filter_map(|(p, _)| page_date(&site.pages[*p]))
         .max();
     let url = People::url(&c.id);
-    let mut xml = String::from(
+    let mut xml = String::with_capacity(1024 + pages.len() * 512);
+    let x = &mut xml;
+    x.push_str(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n",
     );
-    xml.push_str(&format!(
-        "  <title>{} · {}</title>\n",
-        escape(&c.name),
-        escape(&site.config.title)
-    ));
-    xml.push_str(&format!("  <id>{}</id>\n", escape(&iri(site, &url))));
-    xml.push_str(&format!("  <updated>{}</updated>\n", timestamp(newest)));
-    xml.push_str(&format!(
-        "  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n",
-        escape(&href(&url))
-    ));
-    xml.push_str(&format!(
-        "  <link rel=\"self\" href=\"{}\"/>\n",
-        escape(&href(&format!("{url}atom.xml")))
-    ));
-    xml.push_str(&format!(
-        "  <author><name>{}</name></author>\n",
-        escape(&c.name)
-    ));
-    xml.push_str(&format!(
-        "  <generator>{}</generator>\n",
-        crate::manifest::GENERATOR
-    ));
+    x.push_str("  <title>");
+    escape_into(x, &c.name);
+    x.push_str(" · ");
+    escape_into(x, &site.config.title);
+    x.push_str("</title>\n  <id>");
+    iri(x, site, &url);
+    x.push_str("</id>\n  <updated>");
+    timestamp(x, newest);
+    x.push_str("</updated>\n  <link rel=\"alternate\" type=\"text/html\" href=\"");
+    escape_into(x, &href(&url));
+    x.push_str("\"/>\n  <link rel=\"self\" href=\"");
+    escape_into(x, &href(&format!("{url}atom.xml")));
+    x.push_str("\"/>\n  <author><name>");
+    escape_into(x, &c.name);
+    x.push_str("</name></author>\n  <generator>");
+    x.push_str(crate::manifest::GENERATOR);
+    x.push_str("</generator>\n");
     for (p, roles) in pages {
         let page = &site.pages[p];
-        xml.push_str("  <entry>\n");
-        xml.push_str(&format!("    <title>{}</title>\n", escape(&page.title)));
-        xml.push_str(&format!("    <id>{}</id>\n", escape(&iri(site, &page.url))));
-        xml.push_str(&format!(
-            "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n",
-            escape(&href(&page.url))
-        ));
-        xml.push_str(&format!(
-            "    <updated>{}</updated>\n",
-            timestamp(page_date(page))
-        ));
+        x.push_str("  <entry>\n    <title>");
+        escape_into(x, &page.title);
+        x.push_str("</title>\n    <id>");
+        iri(x, site, &page.url);
+        x.push_str("</id>\n    <link rel=\"alternate\" type=\"text/html\" href=\"");
+        escape_into(x, &href(&page.url));
+        x.push_str("\"/>\n    <updated>");
+        timestamp(x, page_date(page));
+        x.push_str("</updated>\n");
         if let Some(date) = page.date {
-            xml.push_str(&format!(
-                "    <published>{}</published>\n",
-                timestamp(Some(date))
-            ));
+            x.push_str("    <published>");
+            timestamp(x, Some(date));
+            x.push_str("</published>\n");
         }
         for &a in &people.page_authors[p] {
-            xml.push_str(&format!(
-                "    <author><name>{}</name></author>\n",
-                escape(&people.contributors[a].name)
-            ));
+            x.push_str("    <author><name>");
+            escape_into(x, &people.contributors[a].name);
+            x.push_str("</name></author>\n");
         }
         for (h, _) in &people.page_contributors[p] {
-            xml.push_str(&format!(
-                "    <contributor><name>{}</name></contributor>\n",
-                escape(&people.contributors[*h].name)
-            ));
+            x.push_str("    <contributor><name>");
+            escape_into(x, &people.contributors[*h].name);
+            x.push_str("</name></contributor>\n");
         }
         if !roles.is_empty() {
-            xml.push_str(&format!(
-                "    <category term=\"{}\"/>\n",
-                escape(&roles.join(", "))
-            ));
+            x.push_str("    <category term=\"");
+            escape_into(x, &roles.join(", "));
+            x.push_str("\"/>\n");
         }
         if let Some(description) = &page.front.description {
-            xml.push_str(&format!("    <summary>{}</summary>\n", escape(description)));
+            x.push_str("    <summary>");
+            escape_into(x, description);
+            x.push_str("</summary>\n");
         }
-        xml.push_str("  </entry>\n");
+        x.push_str("  </entry>\n");
     }
-    xml.push_str("</feed>\n");
+    x.push_str("</feed>\n");
     xml
 }
 
@@ -147,5 +159,6 @@ mod tests {
     #[test]
     fn escapes_markup_and_drops_control_characters() {
         assert_eq!(escape("a<b>&\"c'\u{1}"), "a&lt;b&gt;&amp;&quot;c&apos;");
+        assert_eq!(escape("é\tà\r\nz"), "é\tà\r\nz");
     }
 }

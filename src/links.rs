@@ -18,12 +18,11 @@
 use std::collections::HashMap;
 
 use percent_encoding::percent_decode_str;
-use unicode_normalization::UnicodeNormalization;
 
 use crate::diagnostic::{Diagnostic, Kind, LineIndex};
 use crate::markdown::{LinkKind, LinkRef};
 use crate::site::Site;
-use crate::slug::slugify;
+use crate::slug::{fold, slugify};
 
 /// Where one link of a page leads.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,11 +83,6 @@ pub struct LinkIndex {
     by_alias: HashMap<String, Vec<usize>>,
 }
 
-/// A file name's lookup key: lowercase NFC.
-fn key(text: &str) -> String {
-    text.trim().nfc().collect::<String>().to_lowercase()
-}
-
 /// A page name's lookup key: its slug, so `First Steps`, `first-steps` and
 /// `First_Steps` are one name (the same rule as URLs and heading ids).
 fn name_key(text: &str) -> String {
@@ -105,7 +99,7 @@ fn path_key(path: &str) -> String {
 }
 
 fn nfc(text: &str) -> String {
-    text.nfc().collect()
+    crate::slug::nfc(text).into_owned()
 }
 
 fn strip_md(name: &str) -> &str {
@@ -156,7 +150,7 @@ impl LinkIndex {
                 let name = rel.rsplit('/').next().unwrap_or(rel);
                 index
                     .files_by_name
-                    .entry(key(name))
+                    .entry(fold(name))
                     .or_default()
                     .push(asset.path.clone());
             }
@@ -643,7 +637,7 @@ fn resolve_wiki(site: &Site, index: &LinkIndex, from: usize, link: &LinkRef) -> 
             let file = name.rsplit('/').next().unwrap_or(name);
             index
                 .files_by_name
-                .get(&key(file))
+                .get(&fold(file))
                 .and_then(|paths| paths.iter().min_by_key(|p| (p.len(), p.as_str())))
                 .map(String::as_str)
         };

@@ -13,6 +13,27 @@
 
 use unicode_normalization::UnicodeNormalization;
 
+/// `text` in Unicode NFC (ASCII, which is its own, is not copied).
+pub fn nfc(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.is_ascii() {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(text.nfc().collect())
+    }
+}
+
+/// The key a name is looked up by, so that spellings differing only in
+/// case, Unicode normal form or surrounding space meet: trimmed, NFC,
+/// lowercase.
+pub fn fold(text: &str) -> String {
+    let text = text.trim();
+    if text.is_ascii() {
+        text.to_ascii_lowercase()
+    } else {
+        text.nfc().collect::<String>().to_lowercase()
+    }
+}
+
 /// The slug of `text`. Never empty.
 pub fn slugify(text: &str) -> String {
     // ASCII is its own NFC and its own transliteration.
