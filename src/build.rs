@@ -391,15 +391,19 @@ fn build_with(
     } else {
         text_hash
     };
-    let people = match &cache.people {
-        Some((key, people)) if *key == people_key => Arc::clone(people),
-        _ => Arc::new(contributors::gather(&site, directory)),
+    // People and links read the site and not each other: gathered while
+    // the links resolve (both are mostly one long pass).
+    let kept_people = match &cache.people {
+        Some((key, people)) if *key == people_key => Some(Arc::clone(people)),
+        _ => None,
     };
+    let (people, (graph, more)) = rayon::join(
+        || kept_people.unwrap_or_else(|| Arc::new(contributors::gather(&site, directory))),
+        || links::link_cached(&site, &mut cache.links, cache.keep),
+    );
     cache.people = Some((people_key, Arc::clone(&people)));
-    clock.lap("gather");
-    let (graph, more) = links::link_cached(&site, &mut cache.links, cache.keep);
     diagnostics.extend(more);
-    clock.lap("links");
+    clock.lap("people and links");
     let (rendered, more) = render::render(
         &site,
         &graph,

@@ -237,7 +237,12 @@ pub fn link(site: &Site) -> (LinkGraph, Vec<Diagnostic>) {
 pub fn link_cached(site: &Site, memo: &mut Memo, keep: bool) -> (LinkGraph, Vec<Diagnostic>) {
     use rayon::prelude::*;
 
-    let key = structure_key(site);
+    // (A memo that is not kept needs no key: it starts empty.)
+    let key = if keep {
+        structure_key(site)
+    } else {
+        blake3::Hash::from_bytes([0; 32])
+    };
     if memo.key != Some(key) {
         memo.key = Some(key);
         memo.index = None;
