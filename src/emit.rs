@@ -155,14 +155,22 @@ impl Staging {
         check_path(path, origin)?;
         let target = self.dir.join(path);
         let file = std::fs::File::create(&target).map_err(|e| io(&target, "create", &e))?;
-        let mut out = Hashing {
-            inner: std::io::BufWriter::with_capacity(1 << 16, file),
-            hasher: blake3::Hasher::new(),
-        };
+        // Hashed after the buffer: BLAKE3 hashes a large block many chunks
+        // at a time, and the small writes `fill` makes one at a time.
+        let mut out = std::io::BufWriter::with_capacity(
+            1 << 16,
+            Hashing {
+                inner: file,
+                hasher: blake3::Hasher::new(),
+            },
+        );
         fill(&mut out)
-            .and_then(|()| out.inner.flush())
+            .and_then(|()| out.flush())
             .map_err(|e| io(&target, "write", &e))?;
-        Ok(out.hasher.finalize())
+        let hashing = out
+            .into_inner()
+            .map_err(|e| io(&target, "write", e.error()))?;
+        Ok(hashing.hasher.finalize())
     }
 
     /// Writes every file of `files` not already written, then moves the

@@ -17,21 +17,47 @@ pub struct Manifest<'a> {
     pub pages: Vec<ManifestPage<'a>>,
 }
 
+/// One page's entry. Everything is borrowed from the site or written as
+/// it is serialised: an entry is made for every page of every build.
 #[derive(Debug, Serialize)]
 pub struct ManifestPage<'a> {
     pub url: &'a str,
     pub source: &'a str,
-    pub source_blake3: String,
-    pub output_blake3: String,
+    pub source_blake3: Hex,
+    /// Empty for a page with no HTML.
+    pub output_blake3: Hex,
     pub title: &'a str,
-    pub authors: Vec<String>,
-    pub contributors: Vec<String>,
-    pub date: Option<String>,
-    pub updated: Option<String>,
+    pub authors: Vec<&'a str>,
+    pub contributors: Vec<&'a str>,
+    pub date: Option<Date>,
+    pub updated: Option<Date>,
     pub license: Option<&'a str>,
-    pub derived_from: Vec<String>,
-    pub links: Vec<String>,
-    pub backlinks: Vec<String>,
+    pub derived_from: &'a [String],
+    pub links: Vec<&'a str>,
+    pub backlinks: Vec<&'a str>,
+}
+
+/// A BLAKE3 hash, serialised as its lowercase hex (`None` as "").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hex(pub Option<blake3::Hash>);
+
+impl Serialize for Hex {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match &self.0 {
+            Some(hash) => s.serialize_str(&hash.to_hex()),
+            None => s.serialize_str(""),
+        }
+    }
+}
+
+/// A calendar date, serialised as `YYYY-MM-DD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Date(pub jiff::civil::Date);
+
+impl Serialize for Date {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
 }
 
 /// The generator string: `cairn X.Y.Z`.
@@ -41,8 +67,8 @@ pub const GENERATOR: &str = concat!("cairn ", env!("CARGO_PKG_VERSION"));
 /// index). Pages are sorted by source path.
 pub fn manifest<'a>(
     site: &'a Site,
-    graph: &LinkGraph,
-    people: &People,
+    graph: &'a LinkGraph,
+    people: &'a People,
     page_hashes: &[Option<blake3::Hash>],
 ) -> Manifest<'a> {
     let mut pages: Vec<ManifestPage<'a>> = (0..site.pages.len())
@@ -56,10 +82,10 @@ pub fn manifest<'a>(
 }
 
 /// The URLs of the pages that link to page `i`, sorted, without repeats.
-fn backlinks(site: &Site, graph: &LinkGraph, i: usize) -> Vec<String> {
-    let mut urls: Vec<String> = graph.incoming[i]
+fn backlinks<'a>(site: &'a Site, graph: &LinkGraph, i: usize) -> Vec<&'a str> {
+    let mut urls: Vec<&str> = graph.incoming[i]
         .iter()
-        .map(|b| site.pages[b.from].url.clone())
+        .map(|b| site.pages[b.from].url.as_str())
         .collect();
     urls.sort_unstable();
     urls.dedup();
@@ -76,8 +102,8 @@ pub struct Memo {
 /// The entry of page `i`.
 fn entry<'a>(
     site: &'a Site,
-    graph: &LinkGraph,
-    people: &People,
+    graph: &'a LinkGraph,
+    people: &'a People,
     page_hashes: &[Option<blake3::Hash>],
     i: usize,
 ) -> ManifestPage<'a> {
@@ -85,29 +111,24 @@ fn entry<'a>(
     ManifestPage {
         url: &page.url,
         source: &page.source,
-        source_blake3: page.hash.to_hex().to_string(),
-        output_blake3: page_hashes
-            .get(i)
-            .copied()
-            .flatten()
-            .map(|h| h.to_hex().to_string())
-            .unwrap_or_default(),
+        source_blake3: Hex(Some(page.hash)),
+        output_blake3: Hex(page_hashes.get(i).copied().flatten()),
         title: &page.title,
         authors: people.page_authors[i]
             .iter()
-            .map(|&c| people.contributors[c].id.clone())
+            .map(|&c| people.contributors[c].id.as_str())
             .collect(),
         contributors: people.page_contributors[i]
             .iter()
-            .map(|(c, _)| people.contributors[*c].id.clone())
+            .map(|(c, _)| people.contributors[*c].id.as_str())
             .collect(),
-        date: page.date.map(|d| d.to_string()),
-        updated: page.updated.map(|d| d.to_string()),
+        date: page.date.map(Date),
+        updated: page.updated.map(Date),
         license: site.license_of(page),
-        derived_from: graph.derived_from.get(i).cloned().unwrap_or_default(),
+        derived_from: graph.derived_from.get(i).map_or(&[], Vec::as_slice),
         links: graph.outgoing[i]
             .iter()
-            .map(|&p| site.pages[p].url.clone())
+            .map(|&p| site.pages[p].url.as_str())
             .collect(),
         backlinks: backlinks(site, graph, i),
     }
@@ -246,17 +267,32 @@ fn entry_json(
     page_hashes: &[Option<blake3::Hash>],
     i: usize,
 ) -> String {
-    let json = serde_json::to_string_pretty(&entry(site, graph, people, page_hashes, i))
-        .unwrap_or_default();
-    let mut indented = String::with_capacity(json.len() + 256);
-    for (n, line) in json.lines().enumerate() {
-        if n > 0 {
-            indented.push('\n');
+    let mut out = Indented(Vec::with_capacity(1024));
+    out.0.extend_from_slice(b"    ");
+    let _ = serde_json::to_writer_pretty(&mut out, &entry(site, graph, people, page_hashes, i));
+    String::from_utf8(out.0).unwrap_or_default()
+}
+
+/// Pretty JSON as an element of the top-level `pages` array: every line
+/// after the first indented by two more levels. (JSON strings hold no raw
+/// newline, so every one written is a line break.)
+struct Indented(Vec<u8>);
+
+impl std::io::Write for Indented {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut rest = buf;
+        while let Some(at) = rest.iter().position(|&b| b == b'\n') {
+            self.0.extend_from_slice(&rest[..=at]);
+            self.0.extend_from_slice(b"    ");
+            rest = &rest[at + 1..];
         }
-        indented.push_str("    ");
-        indented.push_str(line);
+        self.0.extend_from_slice(rest);
+        Ok(buf.len())
     }
-    indented
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// The manifest as pretty JSON with a final newline.
