@@ -127,9 +127,9 @@ fn license_url(id: &str) -> String {
     }
 }
 
-/// BibTeX braces and backslashes, escaped.
-fn bib(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+/// `text` into `out` with BibTeX's special characters escaped and control
+/// characters as spaces.
+fn bib_into(out: &mut String, text: &str) {
     for c in text.chars() {
         match c {
             '{' | '}' | '\\' | '%' | '&' | '#' | '$' | '_' => {
@@ -140,50 +140,60 @@ fn bib(text: &str) -> String {
             c => out.push(c),
         }
     }
-    out
 }
 
 /// The BibTeX entry and the plain-text citation.
 pub fn citation(f: &Facts<'_>) -> (String, String) {
-    let year = f
-        .created
-        .as_deref()
-        .or(f.modified.as_deref())
-        .and_then(|d| d.get(..4));
-    let names: Vec<&str> = f.authors.iter().map(|(n, _)| *n).collect();
-    let key = format!(
-        "cairn-{}",
-        &f.source_blake3[..12.min(f.source_blake3.len())]
+    use std::fmt::Write as _;
+    let date = f.created.as_deref().or(f.modified.as_deref());
+    let year = date.and_then(|d| d.get(..4));
+    let hash = &f.source_blake3;
+    let mut bibtex = String::with_capacity(256 + f.title.len() + f.url.len());
+    let _ = write!(
+        bibtex,
+        "@misc{{cairn-{},\n  title = {{",
+        &hash[..12.min(hash.len())]
     );
-    let mut bibtex = format!("@misc{{{key},\n  title = {{{}}},\n", bib(f.title));
-    if !names.is_empty() {
-        let authors: Vec<String> = names.iter().map(|n| bib(n)).collect();
-        bibtex.push_str(&format!("  author = {{{}}},\n", authors.join(" and ")));
+    bib_into(&mut bibtex, f.title);
+    bibtex.push_str("},\n");
+    if !f.authors.is_empty() {
+        bibtex.push_str("  author = {");
+        for (n, (name, _)) in f.authors.iter().enumerate() {
+            if n > 0 {
+                bibtex.push_str(" and ");
+            }
+            bib_into(&mut bibtex, name);
+        }
+        bibtex.push_str("},\n");
     }
     if let Some(y) = year {
-        bibtex.push_str(&format!("  year = {{{y}}},\n"));
+        let _ = writeln!(bibtex, "  year = {{{y}}},");
     }
-    bibtex.push_str(&format!("  howpublished = {{\\url{{{}}}}},\n", f.url));
-    let mut note = format!("BLAKE3 {}", f.source_blake3);
+    let _ = writeln!(bibtex, "  howpublished = {{\\url{{{}}}}},", f.url);
+    bibtex.push_str("  note = {BLAKE3 ");
+    bib_into(&mut bibtex, hash);
     if let Some(l) = f.license {
-        note.push_str(&format!("; license {l}"));
+        bibtex.push_str("; license ");
+        bib_into(&mut bibtex, l);
     }
-    bibtex.push_str(&format!("  note = {{{}}}\n}}", bib(&note)));
+    bibtex.push_str("}\n}");
 
-    let mut text = String::new();
-    if !names.is_empty() {
-        text.push_str(&names.join(", "));
+    let mut text = String::with_capacity(128 + f.title.len() + f.url.len());
+    for (n, (name, _)) in f.authors.iter().enumerate() {
+        if n > 0 {
+            text.push_str(", ");
+        }
+        text.push_str(name);
+    }
+    if !f.authors.is_empty() {
         text.push(' ');
     }
-    if let Some(d) = f.created.as_deref().or(f.modified.as_deref()) {
-        text.push_str(&format!("({d}). "));
-    } else if !names.is_empty() {
+    if let Some(d) = date {
+        let _ = write!(text, "({d}). ");
+    } else if !f.authors.is_empty() {
         text.push_str("(n.d.). ");
     }
-    text.push_str(&format!(
-        "{}. {}. {}. BLAKE3 {}.",
-        f.title, f.site, f.url, f.source_blake3
-    ));
+    let _ = write!(text, "{}. {}. {}. BLAKE3 {}.", f.title, f.site, f.url, hash);
     (bibtex, text)
 }
 

@@ -1144,17 +1144,40 @@ fn environment(
     }
     let base_path = config.base_path();
     let relative = config.relative_urls;
+    // Which environment a thread's remembered links belong to.
+    static ENVIRONMENTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+    let env_id = ENVIRONMENTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     env.add_function("url", move |state: &State, path: &str| -> Value {
         // Only a relative link depends on the page it is on (and a page
         // that asks for absolute links, like 404.html, gets them).
-        let link = if relative && !state.lookup("absolute_urls").is_some_and(|v| v.is_true()) {
+        if relative && !state.lookup("absolute_urls").is_some_and(|v| v.is_true()) {
             let current = state.lookup("current_url");
             let current = current.as_ref().and_then(Value::as_str).unwrap_or("/");
-            href(current, path, &base_path, true)
-        } else {
-            href("/", path, &base_path, false)
-        };
-        Value::from_safe_string(escape_attribute(link))
+            return Value::from_safe_string(escape_attribute(href(
+                current, path, &base_path, true,
+            )));
+        }
+        // An absolute link is the same on every page: the navigation, the
+        // stylesheet and every much-linked page are asked for on each one.
+        // Kept a thread and a build at a time (the base path is part of
+        // the environment, made anew for each render).
+        thread_local! {
+            static ABSOLUTE: std::cell::RefCell<(usize, HashMap<String, Value>)> =
+                std::cell::RefCell::new((0, HashMap::new()));
+        }
+        ABSOLUTE.with_borrow_mut(|(owner, known)| {
+            if *owner != env_id || known.len() > 1 << 16 {
+                *owner = env_id;
+                known.clear();
+            }
+            if let Some(value) = known.get(path) {
+                return value.clone();
+            }
+            let value =
+                Value::from_safe_string(escape_attribute(href("/", path, &base_path, false)));
+            known.insert(path.to_owned(), value.clone());
+            value
+        })
     });
     env.add_global("generator", concat!("cairn ", env!("CARGO_PKG_VERSION")));
     env.add_global("stylesheet", format!("/{}", stylesheet.path));

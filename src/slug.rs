@@ -38,7 +38,7 @@ pub fn fold(text: &str) -> String {
 pub fn slugify(text: &str) -> String {
     // ASCII is its own NFC and its own transliteration.
     if text.is_ascii() {
-        let slug = collapse(text.chars());
+        let slug = collapse_ascii(text);
         if !slug.is_empty() {
             return slug;
         }
@@ -55,6 +55,24 @@ pub fn slugify(text: &str) -> String {
     }
     let hash = blake3::hash(text.as_bytes()).to_hex();
     format!("x{}", &hash[..8])
+}
+
+/// [`collapse`] for ASCII text, a byte at a time.
+fn collapse_ascii(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut dash = false;
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() {
+            if dash && !out.is_empty() {
+                out.push('-');
+            }
+            dash = false;
+            out.push(char::from(b.to_ascii_lowercase()));
+        } else {
+            dash = true;
+        }
+    }
+    out
 }
 
 fn collapse(chars: impl Iterator<Item = char>) -> String {
@@ -76,7 +94,18 @@ fn collapse(chars: impl Iterator<Item = char>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::slugify;
+    use super::{collapse, collapse_ascii, slugify};
+
+    #[test]
+    fn the_ascii_collapse_is_the_unicode_one_on_ascii() {
+        // Every pair of ASCII characters, and each in longer runs.
+        for a in 0u8..128 {
+            for b in 0u8..128 {
+                let text = String::from_utf8(vec![a, b, b' ', a, b'-', b, b'Z']).unwrap();
+                assert_eq!(collapse_ascii(&text), collapse(text.chars()), "{text:?}");
+            }
+        }
+    }
 
     #[test]
     fn ascii_words() {
