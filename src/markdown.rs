@@ -178,9 +178,11 @@ fn analyze<'a>(
     };
     let events = &mut analysis.events;
     let mut seen_ids: HashMap<String, usize> = HashMap::new();
-    // Blocks whose text gives links their context: (text so far, links in
-    // it). Rendering needs no contexts (the scan found them): no blocks.
-    let mut blocks: Vec<(String, Vec<(usize, usize)>)> = Vec::new();
+    // Blocks whose text gives links their context: (the event that opens
+    // the block, the links in it). Their text is put together when they
+    // end, and only for blocks with links (most have none). Rendering
+    // needs no contexts (the scan found them): no blocks.
+    let mut blocks: Vec<(usize, Vec<usize>)> = Vec::new();
 
     let mut i = 0;
     while i < events.len() {
@@ -217,7 +219,7 @@ fn analyze<'a>(
                     attrs,
                 }));
                 if contexts {
-                    blocks.push((String::with_capacity(512), Vec::new()));
+                    blocks.push((i, Vec::new()));
                 }
                 i += 1;
             }
@@ -246,20 +248,21 @@ fn analyze<'a>(
             }
             Some(Event::Start(Tag::Paragraph | Tag::Item | Tag::TableCell)) => {
                 if contexts {
-                    blocks.push((String::with_capacity(512), Vec::new()));
+                    blocks.push((i, Vec::new()));
                 }
                 i += 1;
             }
             Some(Event::End(
                 TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell | TagEnd::Heading(_),
             )) => {
-                if let Some((text, links)) = blocks.pop() {
-                    for (link, at) in links {
+                if let Some((start, links)) = blocks.pop()
+                    && !links.is_empty()
+                {
+                    let starts: Vec<usize> =
+                        links.iter().map(|&l| analysis.link_events[l]).collect();
+                    let (text, at) = block_text(&events[start + 1..i], start + 1, &starts);
+                    for (link, at) in links.into_iter().zip(at) {
                         analysis.links[link].context = sentence_around(&text, at);
-                    }
-                    // A tight list item's text continues its parent's.
-                    if let Some(parent) = blocks.last_mut() {
-                        parent.0.push(' ');
                     }
                 }
                 i += 1;
@@ -286,8 +289,8 @@ fn analyze<'a>(
                 let dest = dest_url.to_string();
                 let end = end_of(i);
                 let text = plain_text(&events[(i + 1).min(end)..end]);
-                if let Some((block_text, block_links)) = blocks.last_mut() {
-                    block_links.push((analysis.links.len(), block_text.len()));
+                if let Some((_, block_links)) = blocks.last_mut() {
+                    block_links.push(analysis.links.len());
                 }
                 analysis.links.push(LinkRef {
                     kind,
@@ -300,18 +303,6 @@ fn analyze<'a>(
                 analysis.link_ends.push(end);
                 i += 1;
             }
-            Some(Event::Text(t) | Event::Code(t)) => {
-                if let Some((block_text, _)) = blocks.last_mut() {
-                    block_text.push_str(t);
-                }
-                i += 1;
-            }
-            Some(Event::SoftBreak | Event::HardBreak) => {
-                if let Some((block_text, _)) = blocks.last_mut() {
-                    block_text.push(' ');
-                }
-                i += 1;
-            }
             Some(Event::Html(_)) | Some(Event::InlineHtml(_)) => {
                 analysis.has_raw_html = true;
                 i += 1;
@@ -320,6 +311,45 @@ fn analyze<'a>(
         }
     }
     analysis
+}
+
+/// The text of a block whose events (after its start, up to its end) are
+/// `events`, the first of them at index `first`, and where in it each link
+/// starting at an index of `starts` (ascending, all of the block's own) is.
+/// A block's own text and code count; a block inside it (a list item's
+/// nested list) has its own text, and leaves a space in its parent's.
+fn block_text(
+    events: &[Option<Event<'_>>],
+    first: usize,
+    starts: &[usize],
+) -> (String, Vec<usize>) {
+    let mut text = String::new();
+    let mut at = Vec::with_capacity(starts.len());
+    let mut starts = starts.iter().peekable();
+    let mut depth = 0usize;
+    for (k, event) in events.iter().enumerate() {
+        if starts.peek() == Some(&&(first + k)) {
+            at.push(text.len());
+            starts.next();
+        }
+        match event {
+            Some(Event::Start(
+                Tag::Paragraph | Tag::Item | Tag::TableCell | Tag::Heading { .. },
+            )) => depth += 1,
+            Some(Event::End(
+                TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell | TagEnd::Heading(_),
+            )) => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    text.push(' ');
+                }
+            }
+            Some(Event::Text(t) | Event::Code(t)) if depth == 0 => text.push_str(t),
+            Some(Event::SoftBreak | Event::HardBreak) if depth == 0 => text.push(' '),
+            _ => {}
+        }
+    }
+    (text, at)
 }
 
 /// The sentence of `text` that holds byte `at`, trimmed to a readable
@@ -955,6 +985,29 @@ fn sanitize(html: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_links_context_is_its_sentence_in_its_own_block() {
+        let body = "# Top [h](h.md)\n\nFirst one. Then *see* [a](a.md) here. Last.\n\n\
+                    - item with [b](b.md)\n  - nested `code` [c](c.md) end\n- plain\n\n\
+                    | x |\n|---|\n| cell [d](d.md) |\n";
+        let scan = scan(body, &MarkdownConfig::default(), false);
+        let contexts: Vec<(&str, &str)> = scan
+            .links
+            .iter()
+            .map(|l| (l.dest.as_str(), l.context.as_str()))
+            .collect();
+        assert_eq!(
+            contexts,
+            [
+                ("h.md", "Top h"),
+                ("a.md", "Then see a here."),
+                ("b.md", "item with b"),
+                ("c.md", "nested code c end"),
+                ("d.md", "cell d"),
+            ]
+        );
+    }
     use super::*;
 
     fn md(text: &str) -> String {
