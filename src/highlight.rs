@@ -36,10 +36,27 @@ fn load() -> Option<Registry> {
 /// each thread searching its own copy runs free. (Each thread loads its
 /// own: cloning a loaded registry costs nearly as much as loading one.)
 fn with_registry<R>(f: impl FnOnce(&Registry) -> R) -> Option<R> {
-    thread_local! {
-        static LOCAL: std::cell::OnceCell<Option<Registry>> = const { std::cell::OnceCell::new() };
-    }
-    LOCAL.with(|local| local.get_or_init(load).as_ref().map(f))
+    LOCAL.with_borrow_mut(|local| local.get_or_insert_with(load).as_ref().map(f))
+}
+
+thread_local! {
+    /// This thread's registry: not loaded yet, loaded, or not loadable.
+    static LOCAL: std::cell::RefCell<Option<Option<Registry>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Lets go of every rayon thread's registry (some 40 MB each) when a build
+/// will highlight nothing more, so that the memory serves what follows. A
+/// block not seen before loads the grammars again.
+pub fn release() {
+    rayon::broadcast(|_| {
+        LOCAL.with(|local| {
+            // (A thread in the middle of highlighting keeps its own.)
+            if let Ok(mut local) = local.try_borrow_mut() {
+                *local = None;
+            }
+        });
+    });
 }
 
 /// Highlighted blocks by the BLAKE3 of language and code, with their total
@@ -133,6 +150,14 @@ mod tests {
         let html = highlight("fn main() {}\n", "rust").expect("rust is bundled");
         assert!(html.contains("class=\"hl-"), "{html}");
         assert!(!html.contains("style=\"color"), "{html}");
+    }
+
+    #[test]
+    fn grammars_let_go_load_again_for_a_new_block() {
+        assert!(highlight("let a = 1;\n", "rust").is_some());
+        release();
+        let html = highlight("let released = 2;\n", "rust").expect("loaded again");
+        assert!(html.contains("class=\"hl-"), "{html}");
     }
 
     #[test]
