@@ -498,7 +498,6 @@ pub fn render(
                 Some(i),
                 source
                     .and_then(|()| memoized(previous, &path, key, make))
-                    .and_then(|k| shared.store(k))
                     .map(|k| (k, true)),
             )
         })
@@ -516,9 +515,7 @@ pub fn render(
             let make = || render_section(&shared, i, section);
             (
                 section.index_page,
-                memoized(previous, &output_path(&section.url), key, make)
-                    .and_then(|k| shared.store(k))
-                    .map(|k| (k, true)),
+                memoized(previous, &output_path(&section.url), key, make).map(|k| (k, true)),
             )
         })
         .collect();
@@ -1325,7 +1322,8 @@ impl<'a> Shared<'a> {
     }
 
     /// A file made now: with a sink, written to it at once (its bytes
-    /// hashed and let go), else kept.
+    /// hashed and let go), else kept. (What is not written here, the sink's
+    /// `finish` writes.)
     fn output(&self, path: String, bytes: Vec<u8>, origin: &str) -> Result<Output, Diagnostic> {
         let Some(sink) = self.sink else {
             return Ok(Output::new(path, bytes, origin));
@@ -1335,25 +1333,6 @@ impl<'a> Shared<'a> {
             written: Some(blake3::hash(&bytes)),
             ..Output::new(path, Vec::new(), origin)
         })
-    }
-
-    /// With a sink, writes a keyed output to it (unless written when it
-    /// was made) and keeps only its hash.
-    fn store(&self, keyed: Keyed) -> Result<Keyed, Diagnostic> {
-        let Some(sink) = self.sink else {
-            return Ok(keyed);
-        };
-        if keyed.1.written.is_some() {
-            return Ok(keyed);
-        }
-        let (key, output, hash) = keyed;
-        sink.put(&output.path, &output.bytes, &output.origin)?;
-        let output = Output {
-            bytes: std::sync::Arc::from(&[][..]),
-            written: Some(hash),
-            ..output
-        };
-        Ok((key, output, hash))
     }
 
     /// The title of the page published at site URL `url`, if one is.
