@@ -113,8 +113,7 @@ impl Staging {
     pub fn create(output: &Path) -> Result<Self, Diagnostic> {
         let dir = staging_path(output);
         if dir.exists() {
-            std::fs::remove_dir_all(&dir)
-                .map_err(|e| io(&dir, "remove the old staging folder", &e))?;
+            remove_tree(&dir).map_err(|e| io(&dir, "remove the old staging folder", &e))?;
         }
         std::fs::create_dir_all(&dir).map_err(|e| io(&dir, "create", &e))?;
         Ok(Self {
@@ -203,7 +202,7 @@ impl Staging {
 impl Drop for Staging {
     fn drop(&mut self) {
         if !self.finished {
-            let _ = std::fs::remove_dir_all(&self.dir);
+            let _ = remove_tree(&self.dir);
         }
     }
 }
@@ -242,7 +241,7 @@ fn check_path(path: &str, origin: &str) -> Result<(), Diagnostic> {
 fn swap(staging: &Path, output: &Path) -> Result<(), Diagnostic> {
     let previous = previous_path(output);
     if previous.exists() {
-        std::fs::remove_dir_all(&previous).map_err(|e| io(&previous, "remove", &e))?;
+        remove_tree(&previous).map_err(|e| io(&previous, "remove", &e))?;
     }
     let had_output = output.exists();
     if had_output {
@@ -255,9 +254,31 @@ fn swap(staging: &Path, output: &Path) -> Result<(), Diagnostic> {
         return Err(io(output, "move the new build into", &e));
     }
     if had_output {
-        std::fs::remove_dir_all(&previous).map_err(|e| io(&previous, "remove", &e))?;
+        remove_tree(&previous).map_err(|e| io(&previous, "remove", &e))?;
     }
     Ok(())
+}
+
+/// Removes the folder `dir` and everything in it, its top-level entries
+/// shared out among the threads. A build's output is tens of thousands of
+/// files, and unlinking them one after another was nearly a fifth of a
+/// build's wall time (10,000 pages: 280 ms; 160 ms on two threads). Each
+/// top-level folder goes whole to one thread, by [`std::fs::remove_dir_all`]:
+/// threads removing folders side by side in one parent wait on its lock,
+/// and sharing out the pages of each section too was slower than one
+/// thread alone. Symbolic links are removed, never followed.
+pub fn remove_tree(dir: &Path) -> std::io::Result<()> {
+    let entries = std::fs::read_dir(dir)?.collect::<std::io::Result<Vec<_>>>()?;
+    entries.par_iter().try_for_each(|entry| {
+        let path = entry.path();
+        // `file_type` does not follow a link: a link to a folder is a link.
+        if entry.file_type()?.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        }
+    })?;
+    std::fs::remove_dir(dir)
 }
 
 #[cfg(test)]
@@ -288,6 +309,26 @@ mod tests {
             "an unfinished staging folder is removed"
         );
         assert!(!out.exists(), "and nothing was swapped in");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_removed_tree_takes_its_links_but_not_what_they_point_at() {
+        let dir = tempfile::tempdir().unwrap();
+        let keep = dir.path().join("keep");
+        std::fs::create_dir_all(keep.join("inner")).unwrap();
+        std::fs::write(keep.join("inner/file"), b"kept").unwrap();
+        let old = dir.path().join("old");
+        for sub in ["a/b/c", "d", "e/f"] {
+            std::fs::create_dir_all(old.join(sub)).unwrap();
+            std::fs::write(old.join(sub).join("index.html"), b"x").unwrap();
+        }
+        std::fs::write(old.join("top.txt"), b"x").unwrap();
+        std::os::unix::fs::symlink(&keep, old.join("link")).unwrap();
+        std::os::unix::fs::symlink(&keep, old.join("a/link")).unwrap();
+        remove_tree(&old).unwrap();
+        assert!(!old.exists());
+        assert_eq!(std::fs::read(keep.join("inner/file")).unwrap(), b"kept");
     }
 
     #[test]
