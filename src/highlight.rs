@@ -3,9 +3,19 @@
 //!
 //! The output carries classes, not inline styles, so the theme's CSS decides
 //! the colours; [`stylesheet`] gives that CSS for a light and a dark theme,
-//! switched by `prefers-color-scheme`. The grammar registry is loaded once
-//! by each thread, on its first code block (since the body is rendered
-//! when it is parsed, that is during the parse stage).
+//! switched by `prefers-color-scheme`.
+//!
+//! The grammars (some 40 MB once loaded, 60 ms of one core to load) are
+//! kept in a pool of registries. A build starts loading the first on a
+//! thread of its own as soon as it reads a page with a code fence
+//! ([`preload`]), so that the load runs beside the reading of the files
+//! and not in the way of the first page with code. A thread that wants a
+//! registry while every loaded one is in another thread's hands loads one
+//! more: giallo guards each compiled set of patterns with a lock for the
+//! length of a search, so threads sharing one registry would take turns on
+//! every line, while a registry in one thread's hands at a time runs free.
+//! An archive whose code repeats loads one registry; one whose code is all
+//! different, one a thread.
 //!
 //! Highlighting is the dearest thing a page can ask for (tens of
 //! microseconds a line: TextMate grammars are sets of regular expressions
@@ -13,10 +23,11 @@
 //! code alone, so each distinct block is highlighted once a process and
 //! the HTML kept, by the BLAKE3 of both: a snippet repeated across an
 //! archive (an install command, a config file), and every block of a page
-//! re-rendered while serving, costs a lookup.
+//! re-rendered while serving, costs a lookup. A block another thread is
+//! highlighting is waited for, not highlighted twice.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 
 use giallo::{HighlightOptions, HtmlRenderer, Registry, RenderOptions, ThemeVariant};
 
@@ -30,45 +41,203 @@ fn load() -> Option<Registry> {
     Some(registry)
 }
 
-/// This thread's copy of the registry. giallo guards each compiled set of
-/// patterns with a lock for the length of a search, so threads sharing one
-/// registry take turns on every line of a language they both highlight;
-/// each thread searching its own copy runs free. (Each thread loads its
-/// own: cloning a loaded registry costs nearly as much as loading one.)
-fn with_registry<R>(f: impl FnOnce(&Registry) -> R) -> Option<R> {
-    LOCAL.with_borrow_mut(|local| local.get_or_insert_with(load).as_ref().map(f))
+/// The loaded registries no thread is using, and how many there are.
+#[derive(Default)]
+struct Pool {
+    /// With the number each was loaded under.
+    idle: Vec<(usize, Registry)>,
+    /// Registries loaded and not let go of, idle or in a thread's hands.
+    loaded: usize,
+    /// Loads under way.
+    loading: usize,
+    /// The bundled grammars could not be read: nothing is highlighted.
+    failed: bool,
+    /// Registries loaded so far, to number them.
+    numbers: usize,
+}
+
+impl Pool {
+    /// A number for a registry just loaded.
+    fn numbered(&mut self) -> usize {
+        self.numbers += 1;
+        self.numbers
+    }
+
+    /// An idle registry, the one this thread used last if it is idle: a
+    /// registry stays in the cache of the core that uses it.
+    fn take(&mut self) -> Option<(usize, Registry)> {
+        let last = LAST.get();
+        match self.idle.iter().position(|(number, _)| *number == last) {
+            Some(i) => Some(self.idle.swap_remove(i)),
+            None => self.idle.pop(),
+        }
+    }
 }
 
 thread_local! {
-    /// This thread's registry: not loaded yet, loaded, or not loadable.
-    static LOCAL: std::cell::RefCell<Option<Option<Registry>>> =
-        const { std::cell::RefCell::new(None) };
+    /// The number of the registry this thread used last.
+    static LAST: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
-/// Lets go of every rayon thread's registry (some 40 MB each) when a build
-/// will highlight nothing more, so that the memory serves what follows. A
-/// block not seen before loads the grammars again.
-pub fn release() {
-    rayon::broadcast(|_| {
-        LOCAL.with(|local| {
-            // (A thread in the middle of highlighting keeps its own.)
-            if let Ok(mut local) = local.try_borrow_mut() {
-                *local = None;
+/// The pool, and the signal that a registry went back into it (or that
+/// loading failed).
+fn pool() -> &'static (Mutex<Pool>, Condvar) {
+    static POOL: OnceLock<(Mutex<Pool>, Condvar)> = OnceLock::new();
+    POOL.get_or_init(Default::default)
+}
+
+/// The pool, locked. A poisoned lock only means another thread panicked
+/// while holding it: every change to the pool is a single assignment, so
+/// it is still consistent.
+fn lock_pool() -> MutexGuard<'static, Pool> {
+    pool().0.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Starts loading the grammars on a thread of their own, unless a
+/// registry is loaded or on its way already. A build calls it when it
+/// first reads a page with a code fence.
+pub fn preload() {
+    let mut pool = lock_pool();
+    if pool.loaded > 0 || pool.loading > 0 || pool.failed {
+        return;
+    }
+    pool.loading += 1;
+    drop(pool);
+    let spawned = std::thread::Builder::new()
+        .name("cairn-grammars".to_owned())
+        .spawn(|| {
+            let registry = load();
+            let mut pool = lock_pool();
+            pool.loading -= 1;
+            match registry {
+                Some(registry) => {
+                    pool.loaded += 1;
+                    let number = pool.numbered();
+                    pool.idle.push((number, registry));
+                }
+                None => pool.failed = true,
             }
+            drop(pool);
+            self::pool().1.notify_all();
         });
-    });
+    if spawned.is_err() {
+        // No thread to be had: the first block loads the grammars instead.
+        lock_pool().loading -= 1;
+        self::pool().1.notify_all();
+    }
+}
+
+/// Runs `f` with a registry of the pool's, loading one if every registry is
+/// in use (or waiting for the first, if it is on its way). `None` when the
+/// grammars cannot be loaded.
+fn with_registry<R>(f: impl FnOnce(&Registry) -> R) -> Option<R> {
+    let signal = &pool().1;
+    let mut pool = lock_pool();
+    let (number, registry) = loop {
+        if let Some(taken) = pool.take() {
+            break taken;
+        }
+        if pool.failed {
+            return None;
+        }
+        if pool.loaded == 0 && pool.loading > 0 {
+            // The first registry is on its way: a second would cost as
+            // much as waiting for it.
+            pool = signal.wait(pool).unwrap_or_else(|e| e.into_inner());
+            continue;
+        }
+        pool.loading += 1;
+        drop(pool);
+        let registry = load();
+        pool = lock_pool();
+        pool.loading -= 1;
+        match registry {
+            Some(registry) => {
+                pool.loaded += 1;
+                break (pool.numbered(), registry);
+            }
+            None => {
+                pool.failed = true;
+                drop(pool);
+                signal.notify_all();
+                return None;
+            }
+        }
+    };
+    drop(pool);
+    // Should `f` panic, the registry is dropped with it and `loaded`
+    // stays one too many: the next thread to want one loads it.
+    let out = f(&registry);
+    LAST.set(number);
+    lock_pool().idle.push((number, registry));
+    signal.notify_all();
+    Some(out)
+}
+
+/// Lets go of the registries no thread is using (some 40 MB each) when a
+/// build will highlight nothing more, so that the memory serves what
+/// follows. A block not seen before loads the grammars again. They are
+/// freed on a thread of their own: a build need not wait for that.
+pub fn release() {
+    let mut pool = lock_pool();
+    let idle = std::mem::take(&mut pool.idle);
+    pool.loaded -= idle.len();
+    drop(pool);
+    if !idle.is_empty() {
+        // (Should no thread be had, they are freed here instead.)
+        let _ = std::thread::Builder::new().spawn(move || drop(idle));
+    }
+}
+
+/// A block's highlighting: under way in some thread, or done (`None` for
+/// a language the grammars do not know).
+enum Slot {
+    Pending,
+    Done(Option<Arc<str>>),
 }
 
 /// Highlighted blocks by the BLAKE3 of language and code, with their total
 /// size: emptied when it passes [`MEMO_BYTES`], so a long `serve` session
 /// cannot grow it without bound.
-type Memo = (HashMap<blake3::Hash, Arc<str>>, usize);
+#[derive(Default)]
+struct Memo {
+    slots: HashMap<blake3::Hash, Slot>,
+    bytes: usize,
+}
 
 const MEMO_BYTES: usize = 64 << 20;
 
-fn memo() -> &'static Mutex<Memo> {
-    static MEMO: OnceLock<Mutex<Memo>> = OnceLock::new();
-    MEMO.get_or_init(Mutex::default)
+/// What an entry costs the memo beyond its HTML.
+const SLOT_BYTES: usize = 64;
+
+/// The memo, and the signal that a block's highlighting is done.
+fn memo() -> &'static (Mutex<Memo>, Condvar) {
+    static MEMO: OnceLock<(Mutex<Memo>, Condvar)> = OnceLock::new();
+    MEMO.get_or_init(Default::default)
+}
+
+/// The memo, locked. A poisoned lock only means another thread panicked
+/// mid-insert: the map is still a valid map.
+fn lock_memo() -> MutexGuard<'static, Memo> {
+    memo().0.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Removes a block's pending slot if its highlighting never finished (the
+/// thread panicked), so that threads waiting for it do the work instead of
+/// waiting for ever.
+struct Claim(Option<blake3::Hash>);
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        if let Some(key) = self.0.take() {
+            let mut slots = lock_memo();
+            if matches!(slots.slots.get(&key), Some(Slot::Pending)) {
+                slots.slots.remove(&key);
+            }
+            drop(slots);
+            memo().1.notify_all();
+        }
+    }
 }
 
 /// Highlights `code` written in `lang`. `None` when the language is unknown
@@ -83,20 +252,32 @@ pub fn highlight(code: &str, lang: &str) -> Option<Arc<str>> {
         .update(&[0])
         .update(code.as_bytes())
         .finalize();
-    // A poisoned lock only means another thread panicked mid-insert: the
-    // map is still a valid map.
-    let lock = || memo().lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(html) = lock().0.get(&key) {
-        return Some(Arc::clone(html));
+    let signal = &memo().1;
+    let mut memo = lock_memo();
+    loop {
+        match memo.slots.get(&key) {
+            Some(Slot::Done(html)) => return html.clone(),
+            Some(Slot::Pending) => memo = signal.wait(memo).unwrap_or_else(|e| e.into_inner()),
+            None => break,
+        }
     }
-    let html: Arc<str> = render(code, lang)?.into();
-    let mut memo = lock();
-    if memo.1 + html.len() > MEMO_BYTES {
-        *memo = Memo::default();
+    memo.slots.insert(key, Slot::Pending);
+    drop(memo);
+    let mut claim = Claim(Some(key));
+    let html: Option<Arc<str>> = render(code, lang).map(Into::into);
+    let size = SLOT_BYTES + html.as_deref().map_or(0, str::len);
+    let mut memo = lock_memo();
+    if memo.bytes + size > MEMO_BYTES {
+        // (Blocks under way in other threads keep their slots.)
+        memo.slots.retain(|_, slot| matches!(slot, Slot::Pending));
+        memo.bytes = 0;
     }
-    memo.1 += html.len();
-    memo.0.insert(key, Arc::clone(&html));
-    Some(html)
+    memo.bytes += size;
+    memo.slots.insert(key, Slot::Done(html.clone()));
+    claim.0 = None;
+    drop(memo);
+    signal.notify_all();
+    html
 }
 
 fn render(code: &str, lang: &str) -> Option<String> {
@@ -168,6 +349,35 @@ mod tests {
         let other = highlight("let x = 1;\n", "python").expect("python is bundled");
         assert_ne!(a, other, "the language is part of the key");
         assert_eq!(*a, *render("let x = 1;\n", "rust").unwrap());
+    }
+
+    #[test]
+    fn a_block_wanted_by_many_threads_at_once_is_highlighted_once() {
+        let start = std::sync::Barrier::new(6);
+        let code = "let wanted_at_once = [1, 2, 3];\n";
+        let all: Vec<Arc<str>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..6)
+                .map(|_| {
+                    scope.spawn(|| {
+                        start.wait();
+                        highlight(code, "rust").expect("rust is bundled")
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for html in &all[1..] {
+            assert!(Arc::ptr_eq(&all[0], html), "one highlighting, shared");
+        }
+    }
+
+    #[test]
+    fn a_preloaded_registry_serves_the_first_block() {
+        preload();
+        let html = highlight("let preloaded = true;\n", "rust").expect("rust is bundled");
+        assert!(html.contains("class=\"hl-"), "{html}");
+        let pool = lock_pool();
+        assert!(pool.loaded + pool.loading >= 1 && !pool.failed);
     }
 
     #[test]

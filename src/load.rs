@@ -8,11 +8,12 @@
 //! walk nor pull in files from elsewhere.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
-use crate::config::{BuildOptions, CONFIG_FILE};
+use crate::config::{BuildOptions, CONFIG_FILE, Config};
 use crate::contributors::CONTRIBUTORS_FILE;
 use crate::diagnostic::{Diagnostic, Kind};
 
@@ -89,7 +90,22 @@ pub fn load(options: &BuildOptions) -> (Sources, Vec<Diagnostic>) {
     let content = walk(options, &options.content, &excluded, &mut diagnostics);
     let (pages, assets): (Vec<_>, Vec<_>) =
         content.into_iter().partition(|(_, rel)| is_markdown(rel));
-    sources.pages = read_texts(options, pages, &mut diagnostics);
+    // Code is highlighted unless the site says otherwise; the grammars
+    // start loading on a thread of their own once a page with a fence is
+    // read, beside the reading of the rest (see `highlight::preload`).
+    let highlights = sources.config.as_deref().is_none_or(|text| {
+        Config::parse(text, CONFIG_FILE).is_ok_and(|c| c.markdown.highlight_code)
+    });
+    let fence_seen = AtomicBool::new(!highlights);
+    let watch = |text: &str| {
+        if !fence_seen.load(Ordering::Relaxed)
+            && (text.contains("```") || text.contains("~~~"))
+            && !fence_seen.swap(true, Ordering::Relaxed)
+        {
+            crate::highlight::preload();
+        }
+    };
+    sources.pages = read_texts(options, pages, &watch, &mut diagnostics);
     sources.assets = read_binaries(options, assets, &mut diagnostics);
 
     let static_dir = options.root.join("static");
@@ -100,7 +116,7 @@ pub fn load(options: &BuildOptions) -> (Sources, Vec<Diagnostic>) {
     let templates_dir = options.root.join("templates");
     if templates_dir.is_dir() {
         let files = walk(options, &templates_dir, &excluded, &mut diagnostics);
-        sources.templates = read_texts(options, files, &mut diagnostics);
+        sources.templates = read_texts(options, files, &|_| {}, &mut diagnostics);
     }
     (sources, diagnostics)
 }
@@ -170,7 +186,7 @@ pub fn reload(
         match (step, page, asset) {
             (Step::ReadPage, Ok(i), _) => {
                 touched.push(sources.pages.remove(i).display);
-                if let Some(fresh) = read_texts(options, list, &mut said).pop() {
+                if let Some(fresh) = read_texts(options, list, &|_| {}, &mut said).pop() {
                     sources.pages.insert(i, fresh);
                 }
             }
@@ -361,9 +377,11 @@ fn walk_error(options: &BuildOptions, err: &ignore::Error) -> Diagnostic {
     Diagnostic::warning(Kind::Io, file, message)
 }
 
+/// Reads `files` as UTF-8 text, showing each text to `watch` as it is read.
 fn read_texts(
     options: &BuildOptions,
     files: Vec<(PathBuf, String)>,
+    watch: &(dyn Fn(&str) + Sync),
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<TextFile> {
     let results: Vec<Result<TextFile, Diagnostic>> = files
@@ -373,6 +391,7 @@ fn read_texts(
             let bytes = std::fs::read(&path).map_err(|e| io_error(&display, &e))?;
             let hash = blake3::hash(&bytes);
             let text = String::from_utf8(bytes).map_err(|e| invalid_utf8(&display, e))?;
+            watch(&text);
             Ok(TextFile {
                 display,
                 rel,
