@@ -40,7 +40,7 @@ pub struct Profile {
 pub struct Directory {
     /// Sorted by id.
     pub profiles: Vec<Profile>,
-    by_key: HashMap<String, usize>,
+    by_key: foldhash::HashMap<String, usize>,
 }
 
 impl Directory {
@@ -227,7 +227,7 @@ pub struct People {
     pub directory: Directory,
     /// Sorted by id.
     pub contributors: Vec<Contributor>,
-    by_id: HashMap<String, usize>,
+    by_id: foldhash::HashMap<String, usize>,
     /// For each page, its authors (indices into `contributors`).
     pub page_authors: Vec<Vec<usize>>,
     /// For each page, its contributors and their roles (never one of its

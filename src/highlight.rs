@@ -26,7 +26,7 @@
 //! re-rendered while serving, costs a lookup. A block another thread is
 //! highlighting is waited for, not highlighted twice.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 
 use giallo::{HighlightOptions, HtmlRenderer, Registry, RenderOptions, ThemeVariant};

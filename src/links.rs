@@ -15,7 +15,7 @@
 //! slug rule as the ids themselves. Every lookup is a hash-map hit, so the
 //! stage is linear in pages plus links.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use percent_encoding::percent_decode_str;
 

@@ -1159,8 +1159,8 @@ fn environment(
         // Kept a thread and a build at a time (the base path is part of
         // the environment, made anew for each render).
         thread_local! {
-            static ABSOLUTE: std::cell::RefCell<(usize, HashMap<String, Value>)> =
-                std::cell::RefCell::new((0, HashMap::new()));
+            static ABSOLUTE: std::cell::RefCell<(usize, foldhash::HashMap<String, Value>)> =
+                std::cell::RefCell::new((0, foldhash::HashMap::default()));
         }
         ABSOLUTE.with_borrow_mut(|(owner, known)| {
             if *owner != env_id || known.len() > 1 << 16 {
@@ -1232,9 +1232,17 @@ fn render_template(
     name: &str,
     context: &Context<'_>,
 ) -> Result<Vec<u8>, minijinja::Error> {
+    // Sized for the page's body and the theme around it, so that the
+    // output is not copied each time it outgrows its buffer.
+    let body = context
+        .page
+        .as_ref()
+        .and_then(|page| page.content.as_str())
+        .map_or(0, str::len);
+    let mut out = Vec::with_capacity(body + (16 << 10));
     env.get_template(name)?
-        .render(Value::from(minijinja::value::Serde(context)))
-        .map(String::into_bytes)
+        .render_captured_to(Value::from(minijinja::value::Serde(context)), &mut out)?;
+    Ok(out)
 }
 
 /// What a template is rendered with.
@@ -1282,7 +1290,7 @@ struct Shared<'a> {
     graph: &'a LinkGraph,
     people: &'a People,
     /// Site URL → page, for titles of pages named by URL.
-    page_by_url: std::collections::HashMap<&'a str, usize>,
+    page_by_url: foldhash::HashMap<&'a str, usize>,
     base_path: String,
     /// The site's own templates, to locate template errors in.
     templates: &'a [TextFile],
