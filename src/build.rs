@@ -654,9 +654,24 @@ impl StageClock {
                     .map_or("?", str::trim)
                     .to_owned()
             };
+            // The process's CPU time so far (user and system, all threads),
+            // in clock ticks of 10 ms, where the system tells it: a stage
+            // whose CPU time is short of twice its wall time left a core idle.
+            let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+            let ticks: u64 = stat
+                .rsplit_once(')')
+                .map(|(_, rest)| {
+                    rest.split_whitespace()
+                        .skip(11)
+                        .take(2)
+                        .filter_map(|t| t.parse::<u64>().ok())
+                        .sum()
+                })
+                .unwrap_or(0);
             eprintln!(
-                "timing: {stage} {:.1} ms (rss {}, peak {}, prepared {} kB)",
+                "timing: {stage} {:.1} ms (cpu {} ms so far; rss {}, peak {}, prepared {} kB)",
                 (now - last).as_secs_f64() * 1000.0,
+                ticks * 10,
                 field("VmRSS:"),
                 field("VmHWM:"),
                 crate::markdown::prepared_held() >> 10
