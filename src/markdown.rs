@@ -943,20 +943,27 @@ pub fn escape_runs<E>(text: &str, mut emit: impl FnMut(&str) -> Result<(), E>) -
 /// Whether a link or image URL may be kept: no `javascript:`, `vbscript:`,
 /// `data:` or `file:` scheme, however it is cased or padded.
 pub fn is_safe_url(url: &str) -> bool {
-    let cleaned: String = url
+    // The first sixteen characters that are not blanks or controls (which
+    // browsers skip in a scheme), lowercased; held on the stack, as every
+    // link of every page comes here.
+    let mut head = ['\0'; 16];
+    let mut len = 0;
+    for c in url
         .chars()
         .filter(|c| !c.is_whitespace() && !c.is_control())
-        .take(16)
-        .collect::<String>()
-        .to_ascii_lowercase();
-    let scheme_end = cleaned.find(':');
-    let path_start = cleaned.find(['/', '?', '#']);
+        .take(head.len())
+    {
+        head[len] = c.to_ascii_lowercase();
+        len += 1;
+    }
+    let head = &head[..len];
+    let scheme_end = head.iter().position(|&c| c == ':');
+    let path_start = head.iter().position(|c| matches!(c, '/' | '?' | '#'));
     match (scheme_end, path_start) {
         (Some(colon), Some(slash)) if slash < colon => true,
-        (Some(colon), _) => !matches!(
-            &cleaned[..colon],
-            "javascript" | "vbscript" | "data" | "file"
-        ),
+        (Some(colon), _) => !["javascript", "vbscript", "data", "file"]
+            .iter()
+            .any(|scheme| head[..colon].iter().copied().eq(scheme.chars())),
         (None, _) => true,
     }
 }
@@ -1218,6 +1225,33 @@ mod tests {
         }
         assert!(md("[x](https://example.org/a:b)").contains("https://example.org/a:b"));
         assert!(md("[x](../a.md#b)").contains("../a.md#b"));
+    }
+
+    #[test]
+    fn a_schemes_padding_case_and_controls_do_not_hide_it() {
+        for bad in [
+            "javascript:x",
+            " JaVa\tScRiPt:x",
+            "\u{0}java\nscript:x",
+            "VBScript:x",
+            "data:text/html,x",
+            "FILE:///etc/passwd",
+        ] {
+            assert!(!is_safe_url(bad), "{bad:?}");
+        }
+        for good in [
+            "https://example.org/a:b",
+            "mailto:a@example.org",
+            "/a/javascript:x",
+            "?q=javascript:x",
+            "#data:x",
+            "notes.md",
+            "",
+            // The scheme is looked for in the first sixteen characters.
+            "abcdefghijklmnopq:javascript",
+        ] {
+            assert!(is_safe_url(good), "{good:?}");
+        }
     }
 
     #[test]

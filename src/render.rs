@@ -1109,15 +1109,19 @@ fn environment(
     // also turns `/` into `&#x2f;`, which makes every path in a page's text
     // and source unreadable, for no safety in text or quoted attributes.
     env.set_formatter(|out, state, value| {
+        let write_failed =
+            |_| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "cannot write output");
         if *state.auto_escape() == minijinja::AutoEscape::Html
-            && value.kind() == minijinja::value::ValueKind::String
-            && !value.is_safe()
             && let Some(text) = value.as_str()
         {
-            return markdown::escape_runs(text, |run| std::fmt::Write::write_str(out, run))
-                .map_err(|_| {
-                    minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "cannot write output")
-                });
+            // (A safe string, such as what `url()` gives and a page's body,
+            // goes out as it is, without a second look.)
+            return if value.is_safe() {
+                std::fmt::Write::write_str(out, text).map_err(write_failed)
+            } else {
+                markdown::escape_runs(text, |run| std::fmt::Write::write_str(out, run))
+                    .map_err(write_failed)
+            };
         }
         minijinja::escape_formatter(out, state, value)
     });
