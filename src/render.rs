@@ -724,6 +724,36 @@ fn memoized(
 /// Every contributor's page and feed, and the list of contributors. With
 /// `changed` (the pages whose source changed, while everything shared
 /// held), only the people of those pages are looked at again.
+/// What a contributor's page and feed are made from: their context, and
+/// each of their pages' update, summary and people.
+fn contributor_key(
+    shared: &Shared<'_>,
+    global: &blake3::Hash,
+    c: &crate::contributors::Contributor,
+    context: &ContributorContext<'_>,
+) -> blake3::Hash {
+    let (site, people) = (shared.site, shared.people);
+    let mut key = KeyHasher::new(global);
+    let _ = serde_json::to_writer(&mut key.0, context);
+    for p in c
+        .authored
+        .iter()
+        .chain(c.contributed.iter().map(|(p, _)| p))
+    {
+        let page = &site.pages[*p];
+        key.date(page.updated)
+            .text(page.front.description.as_deref().unwrap_or_default());
+        for &a in &people.page_authors[*p] {
+            key.text(&people.contributors[a].name);
+        }
+        key.number(usize::MAX);
+        for (h, _) in &people.page_contributors[*p] {
+            key.text(&people.contributors[*h].name);
+        }
+    }
+    key.finish()
+}
+
 fn contributor_pages(
     shared: &Shared<'_>,
     global: &blake3::Hash,
@@ -835,26 +865,13 @@ fn contributor_pages(
                 tags,
             };
             // The page shows its context; the feed also each page's
-            // update, summary and people.
-            let mut key = KeyHasher::new(global);
-            let _ = serde_json::to_writer(&mut key.0, &context);
-            for p in c
-                .authored
-                .iter()
-                .chain(c.contributed.iter().map(|(p, _)| p))
-            {
-                let page = &site.pages[*p];
-                key.date(page.updated)
-                    .text(page.front.description.as_deref().unwrap_or_default());
-                for &a in &people.page_authors[*p] {
-                    key.text(&people.contributors[a].name);
-                }
-                key.number(usize::MAX);
-                for (h, _) in &people.page_contributors[*p] {
-                    key.text(&people.contributors[*h].name);
-                }
-            }
-            let key = key.finish();
+            // update, summary and people. (A streamed build keeps nothing
+            // for a next one: no key.)
+            let key = if shared.sink.is_some() {
+                UNKEYED
+            } else {
+                contributor_key(shared, global, c, &context)
+            };
             let html = memoized(previous, &output_path(&url), key, || {
                 let html = render_template(
                     shared.env,
@@ -892,9 +909,14 @@ fn contributor_pages(
             Err(d) => diagnostics.push(d),
         }
     }
-    let mut key = KeyHasher::new(global);
-    let _ = serde_json::to_writer(&mut key.0, &everyone);
-    let index = memoized(previous, "contributors/index.html", key.finish(), || {
+    let key = if shared.sink.is_some() {
+        UNKEYED
+    } else {
+        let mut key = KeyHasher::new(global);
+        let _ = serde_json::to_writer(&mut key.0, &everyone);
+        key.finish()
+    };
+    let index = memoized(previous, "contributors/index.html", key, || {
         let html = render_template(
             shared.env,
             "contributors.html",
