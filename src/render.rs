@@ -1529,20 +1529,29 @@ fn page_context<'a>(shared: &Shared<'a>, p: usize) -> PageContext<'a> {
     let targets = &shared.graph.targets[p];
     let rewrite = |n: usize, link: &LinkRef| rewrite_link(shared, page, targets.get(n), link);
     // The body as prepared when it was scanned, its links filled in; or
-    // rendered anew.
-    let html = page
-        .prepared
-        .as_deref()
-        .and_then(|prepared| markdown::fill(prepared, &page.links, &site.config.markdown, &rewrite))
-        .unwrap_or_else(|| {
-            markdown::render(
-                page.body(),
-                &site.config.markdown,
-                page.title_from_body,
-                &rewrite,
-            )
-            .html
-        });
+    // rendered anew. A streamed build renders each page once: it takes the
+    // prepared body out, and frees it here. (A poisoned lock only means
+    // another thread panicked while holding it: the slot is still whole.)
+    let mut slot = page.prepared.lock().unwrap_or_else(|e| e.into_inner());
+    let taken = if shared.sink.is_some() {
+        slot.take()
+    } else {
+        None
+    };
+    let filled = taken.as_deref().or(slot.as_deref()).and_then(|prepared| {
+        markdown::fill(prepared, &page.links, &site.config.markdown, &rewrite)
+    });
+    drop(slot);
+    drop(taken);
+    let html = filled.unwrap_or_else(|| {
+        markdown::render(
+            page.body(),
+            &site.config.markdown,
+            page.title_from_body,
+            &rewrite,
+        )
+        .html
+    });
     let backlinks = shared.graph.incoming[p]
         .iter()
         .map(|b| {

@@ -123,7 +123,7 @@ pub fn parse_page(file: TextFile, markdown: &MarkdownConfig) -> Result<Parsed, D
         title_from_body,
         headings: scan.headings,
         links: scan.links,
-        prepared: prepared.and_then(crate::markdown::Held::new),
+        prepared: std::sync::Mutex::new(prepared.and_then(crate::markdown::Held::new)),
         text: file.text,
     })
 }

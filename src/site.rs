@@ -47,8 +47,9 @@ pub struct Parsed {
     pub links: Vec<crate::markdown::LinkRef>,
     /// The body rendered when it was scanned, to have its links filled in
     /// at render (while the budget for them lasts; else the body is
-    /// rendered again).
-    pub prepared: Option<crate::markdown::Held>,
+    /// rendered again). A one-off build takes it out when the page renders,
+    /// so that its memory serves the pages rendered after it.
+    pub prepared: std::sync::Mutex<Option<crate::markdown::Held>>,
 }
 
 impl Parsed {
