@@ -106,8 +106,10 @@ pub fn preload() {
     let spawned = std::thread::Builder::new()
         .name("cairn-grammars".to_owned())
         .spawn(|| {
+            let mut loading = Loading(true);
             let registry = load();
             let mut pool = lock_pool();
+            loading.0 = false;
             pool.loading -= 1;
             match registry {
                 Some(registry) => {
@@ -148,8 +150,10 @@ fn with_registry<R>(f: impl FnOnce(&Registry) -> R) -> Option<R> {
         }
         pool.loading += 1;
         drop(pool);
+        let mut loading = Loading(true);
         let registry = load();
         pool = lock_pool();
+        loading.0 = false;
         pool.loading -= 1;
         match registry {
             Some(registry) => {
@@ -165,13 +169,42 @@ fn with_registry<R>(f: impl FnOnce(&Registry) -> R) -> Option<R> {
         }
     };
     drop(pool);
-    // Should `f` panic, the registry is dropped with it and `loaded`
-    // stays one too many: the next thread to want one loads it.
-    let out = f(&registry);
+    let in_hand = InHand(number, Some(registry));
+    let out = in_hand.1.as_ref().map(f);
     LAST.set(number);
-    lock_pool().idle.push((number, registry));
-    signal.notify_all();
-    Some(out)
+    drop(in_hand);
+    out
+}
+
+/// A load under way (counted in `Pool::loading`) that has not finished:
+/// should the load panic, the count comes down and waiting threads look
+/// again rather than wait for ever.
+struct Loading(bool);
+
+impl Drop for Loading {
+    fn drop(&mut self) {
+        if self.0 {
+            lock_pool().loading -= 1;
+            pool().1.notify_all();
+        }
+    }
+}
+
+/// A registry in a thread's hands, put back in the pool when the thread is
+/// done with it; after a panic while using it, dropped instead (its caches
+/// may be half made), and a thread that wants one loads another.
+struct InHand(usize, Option<Registry>);
+
+impl Drop for InHand {
+    fn drop(&mut self) {
+        let mut slots = lock_pool();
+        match self.1.take() {
+            Some(registry) if !std::thread::panicking() => slots.idle.push((self.0, registry)),
+            _ => slots.loaded -= 1,
+        }
+        drop(slots);
+        pool().1.notify_all();
+    }
 }
 
 /// Lets go of the registries no thread is using (some 40 MB each) when a
@@ -378,6 +411,18 @@ mod tests {
         assert!(html.contains("class=\"hl-"), "{html}");
         let pool = lock_pool();
         assert!(pool.loaded + pool.loading >= 1 && !pool.failed);
+    }
+
+    #[test]
+    fn a_panic_with_a_registry_in_hand_leaves_the_pool_usable() {
+        let before = lock_pool().loaded;
+        let result = std::panic::catch_unwind(|| with_registry(|_| panic!("in hand")));
+        assert!(result.is_err());
+        // The registry went with the panic and is no longer counted (other
+        // tests may load or release meanwhile: the count is not below it).
+        assert!(lock_pool().loaded <= before + 1);
+        let html = highlight("let after_a_panic = 1;\n", "rust").expect("loaded again");
+        assert!(html.contains("class=\"hl-"), "{html}");
     }
 
     #[test]
