@@ -409,8 +409,9 @@ mod tests {
         preload();
         let html = highlight("let preloaded = true;\n", "rust").expect("rust is bundled");
         assert!(html.contains("class=\"hl-"), "{html}");
-        let pool = lock_pool();
-        assert!(pool.loaded + pool.loading >= 1 && !pool.failed);
+        // (How many registries there are is other tests' business too:
+        // they load and let go of them in this process meanwhile.)
+        assert!(!lock_pool().failed);
     }
 
     #[test]
