@@ -106,21 +106,11 @@ pub fn preload() {
     let spawned = std::thread::Builder::new()
         .name("cairn-grammars".to_owned())
         .spawn(|| {
-            let mut loading = Loading(true);
-            let registry = load();
-            let mut pool = lock_pool();
-            loading.0 = false;
-            pool.loading -= 1;
-            match registry {
-                Some(registry) => {
-                    pool.loaded += 1;
-                    let number = pool.numbered();
-                    pool.idle.push((number, registry));
-                }
-                None => pool.failed = true,
+            // Into the pool as soon as it is loaded (`InHand` puts it back
+            // and wakes the threads waiting for it).
+            if let Some((number, registry)) = load_counted() {
+                drop(InHand(number, Some(registry)));
             }
-            drop(pool);
-            self::pool().1.notify_all();
         });
     if spawned.is_err() {
         // No thread to be had: the first block loads the grammars instead.
@@ -137,6 +127,7 @@ fn with_registry<R>(f: impl FnOnce(&Registry) -> R) -> Option<R> {
     let mut pool = lock_pool();
     let (number, registry) = loop {
         if let Some(taken) = pool.take() {
+            drop(pool);
             break taken;
         }
         if pool.failed {
@@ -150,30 +141,32 @@ fn with_registry<R>(f: impl FnOnce(&Registry) -> R) -> Option<R> {
         }
         pool.loading += 1;
         drop(pool);
-        let mut loading = Loading(true);
-        let registry = load();
-        pool = lock_pool();
-        loading.0 = false;
-        pool.loading -= 1;
-        match registry {
-            Some(registry) => {
-                pool.loaded += 1;
-                break (pool.numbered(), registry);
-            }
-            None => {
-                pool.failed = true;
-                drop(pool);
-                signal.notify_all();
-                return None;
-            }
-        }
+        break load_counted()?;
     };
-    drop(pool);
     let in_hand = InHand(number, Some(registry));
     let out = in_hand.1.as_ref().map(f);
     LAST.set(number);
     drop(in_hand);
     out
+}
+
+/// Loads a registry for a load already counted in `Pool::loading`, and
+/// counts it loaded, numbered; or, if the grammars cannot be read, marks
+/// the pool failed and wakes the threads waiting for it.
+fn load_counted() -> Option<(usize, Registry)> {
+    let mut loading = Loading(true);
+    let registry = load();
+    let mut pool = lock_pool();
+    loading.0 = false;
+    pool.loading -= 1;
+    let Some(registry) = registry else {
+        pool.failed = true;
+        drop(pool);
+        self::pool().1.notify_all();
+        return None;
+    };
+    pool.loaded += 1;
+    Some((pool.numbered(), registry))
 }
 
 /// A load under way (counted in `Pool::loading`) that has not finished:

@@ -3,6 +3,10 @@
 //! inputs fed were (lengths go in before contents, so no two sequences of
 //! inputs are written alike).
 
+/// The key of work that no later build will look up (a one-off build's):
+/// computing a real key costs a hash of everything the work reads.
+pub const UNKEYED: blake3::Hash = blake3::Hash::from_bytes([0; 32]);
+
 /// A key of everything one rendering reads, fed piece by piece into a
 /// buffer and hashed once (BLAKE3 is fast on a kilobyte, slow on a
 /// thousand calls of a few bytes).

@@ -188,7 +188,7 @@ pub struct Memo {
 impl Memo {
     /// The key of the structure the last links were resolved against.
     pub fn key(&self) -> blake3::Hash {
-        self.key.unwrap_or(blake3::Hash::from_bytes([0; 32]))
+        self.key.unwrap_or(crate::key::UNKEYED)
     }
 }
 
@@ -241,7 +241,7 @@ pub fn link_cached(site: &Site, memo: &mut Memo, keep: bool) -> (LinkGraph, Vec<
     let key = if keep {
         structure_key(site)
     } else {
-        blake3::Hash::from_bytes([0; 32])
+        crate::key::UNKEYED
     };
     if memo.key != Some(key) {
         memo.key = Some(key);

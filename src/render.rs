@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::config::Config;
 use crate::contributors::People;
 use crate::diagnostic::{Diagnostic, Kind};
-use crate::key::KeyHasher;
+use crate::key::{KeyHasher, UNKEYED};
 use crate::links::{LinkGraph, Target, target_url};
 use crate::load::TextFile;
 use crate::markdown::{self, Heading, LinkKind, LinkRef, Rewrite};
@@ -207,10 +207,6 @@ fn reach(
     let (dirty, _) = crate::links::reached(site.pages.len(), edited, graph);
     Some((changed, dirty))
 }
-
-/// The key of an output that no later render will look up (a streamed
-/// build's): computing a page's real key costs a hash of all it reads.
-const UNKEYED: blake3::Hash = blake3::Hash::from_bytes([0; 32]);
 
 /// What every page's HTML reads: the configuration, the templates, the
 /// stylesheet and the navigation.
@@ -466,7 +462,7 @@ pub fn render(
     memo.global = Some(global);
     let previous = &memo.outputs;
     // A streamed build keeps nothing for a next one: no page needs a key.
-    let keyed = sink.is_none();
+    let keyed = !shared.streamed();
     // Pages and sections render in parallel, each into its own result;
     // `true` marks one made (or keyed) now.
     let page_results: Vec<(Option<usize>, Result<Made, Diagnostic>)> = site
@@ -867,7 +863,7 @@ fn contributor_pages(
             // The page shows its context; the feed also each page's
             // update, summary and people. (A streamed build keeps nothing
             // for a next one: no key.)
-            let key = if shared.sink.is_some() {
+            let key = if shared.streamed() {
                 UNKEYED
             } else {
                 contributor_key(shared, global, c, &context)
@@ -909,7 +905,7 @@ fn contributor_pages(
             Err(d) => diagnostics.push(d),
         }
     }
-    let key = if shared.sink.is_some() {
+    let key = if shared.streamed() {
         UNKEYED
     } else {
         let mut key = KeyHasher::new(global);
@@ -1328,6 +1324,13 @@ struct Shared<'a> {
 }
 
 impl<'a> Shared<'a> {
+    /// A streamed (one-off) build: each output is made once and written at
+    /// once, and nothing is kept for a next build (no keys, no prepared
+    /// bodies once used).
+    fn streamed(&self) -> bool {
+        self.sink.is_some()
+    }
+
     fn new(
         site: &'a Site,
         env: &'a Environment<'static>,
@@ -1533,11 +1536,7 @@ fn page_context<'a>(shared: &Shared<'a>, p: usize) -> PageContext<'a> {
     // prepared body out, and frees it here. (A poisoned lock only means
     // another thread panicked while holding it: the slot is still whole.)
     let mut slot = page.prepared.lock().unwrap_or_else(|e| e.into_inner());
-    let taken = if shared.sink.is_some() {
-        slot.take()
-    } else {
-        None
-    };
+    let taken = if shared.streamed() { slot.take() } else { None };
     let filled = taken.as_deref().or(slot.as_deref()).and_then(|prepared| {
         markdown::fill(prepared, &page.links, &site.config.markdown, &rewrite)
     });
