@@ -142,6 +142,30 @@ impl Staging {
         .map_err(|e| io(&target, "write", &e))
     }
 
+    /// Writes one file into a folder not made yet (a page's own): the
+    /// folder first, then the file, where [`Staging::put`] would try the
+    /// write, fail, and try again.
+    pub fn put_in_new_folder(
+        &self,
+        path: &str,
+        bytes: &[u8],
+        origin: &str,
+    ) -> Result<(), Diagnostic> {
+        check_path(path, origin)?;
+        let target = self.dir.join(path);
+        if let Some(parent) = target.parent() {
+            match std::fs::create_dir(parent) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    std::fs::create_dir_all(parent)
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+                made => made,
+            }
+            .map_err(|e| io(parent, "create", &e))?;
+        }
+        std::fs::write(&target, bytes).map_err(|e| io(&target, "write", &e))
+    }
+
     /// Writes one file through `fill`, buffered, hashing it on the way:
     /// for a large file made in pieces (the manifest), never held whole.
     pub fn put_with(
@@ -312,6 +336,40 @@ mod tests {
     }
 
     #[cfg(unix)]
+    #[test]
+    fn a_file_in_a_new_folder_makes_the_folder_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let staging = Staging::create(&dir.path().join("public")).unwrap();
+        // A page's folder, under a section not made yet; the site's own
+        // `index.md` at the top; a second file in a folder made already.
+        staging
+            .put_in_new_folder(
+                "guides/tools/index.md",
+                b"source",
+                "content/guides/tools.md",
+            )
+            .unwrap();
+        staging
+            .put_in_new_folder("index.md", b"home", "content/_index.md")
+            .unwrap();
+        staging
+            .put_in_new_folder(
+                "guides/tools/index.html",
+                b"page",
+                "content/guides/tools.md",
+            )
+            .unwrap();
+        let err = staging
+            .put_in_new_folder("../escaped/index.md", b"x", "content/x.md")
+            .unwrap_err();
+        assert_eq!(err.kind, Kind::UnsafePath);
+        assert!(!dir.path().join("escaped").exists());
+        let read = |p: &str| std::fs::read(staging.dir.join(p)).unwrap();
+        assert_eq!(read("guides/tools/index.md"), b"source");
+        assert_eq!(read("index.md"), b"home");
+        assert_eq!(read("guides/tools/index.html"), b"page");
+    }
+
     #[test]
     fn a_removed_tree_takes_its_links_but_not_what_they_point_at() {
         let dir = tempfile::tempdir().unwrap();

@@ -485,9 +485,12 @@ pub fn render(
                 UNKEYED
             };
             let make = || render_page(&shared, i, page);
-            // Streaming, the page's raw source goes beside its HTML now.
+            // Streaming, the page's raw source goes beside its HTML now,
+            // the first file in the page's folder.
             let source = match sink {
-                Some(sink) => sink.put(&source_path(page), page.text.as_bytes(), &page.source),
+                Some(sink) => {
+                    sink.put_in_new_folder(&source_path(page), page.text.as_bytes(), &page.source)
+                }
                 None => Ok(()),
             };
             (
