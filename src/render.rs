@@ -575,7 +575,7 @@ pub fn render(
         absolute_urls: true,
         ..Context::at(&shared, "/404.html")
     };
-    match render_template(&env, "404.html", &context) {
+    match render_template(&env, "404.html", context) {
         Ok(html) => rendered.files.push(Output::new(
             "404.html".to_owned(),
             html,
@@ -875,7 +875,7 @@ fn contributor_pages(
                 let html = render_template(
                     shared.env,
                     "contributor.html",
-                    &Context {
+                    Context {
                         contributor: Some(context),
                         ..Context::at(shared, &url)
                     },
@@ -919,7 +919,7 @@ fn contributor_pages(
         let html = render_template(
             shared.env,
             "contributors.html",
-            &Context {
+            Context {
                 contributors: Some(everyone),
                 ..Context::at(shared, "/contributors/")
             },
@@ -1255,7 +1255,7 @@ fn template_error(err: &minijinja::Error, templates: &[TextFile]) -> Diagnostic 
 fn render_template(
     env: &Environment<'_>,
     name: &str,
-    context: &Context<'_>,
+    context: Context<'_>,
 ) -> Result<Vec<u8>, minijinja::Error> {
     // Sized for the page's body and the theme around it, so that the
     // output is not copied each time it outgrows its buffer.
@@ -1266,12 +1266,156 @@ fn render_template(
         .map_or(0, str::len);
     let mut out = Vec::with_capacity(body + (16 << 10));
     env.get_template(name)?
-        .render_captured_to(Value::from(minijinja::value::Serde(context)), &mut out)?;
+        .render_captured_to(context.into_value(), &mut out)?;
     Ok(out)
 }
 
+/// Declares a template object with one value a field, looked up by a
+/// `match` on the field's name. The two contexts every page is rendered
+/// with are made this way rather than serialised: a serialised struct
+/// becomes a list of every field that each look-up (some eighty a page,
+/// and every name not in the context, like `url`, on its way to the
+/// globals) walks to the end, and serialising copied every field whether
+/// a template reads it or not. Enumerated in the order declared, so
+/// `tojson` and `items` see the same map as before.
+macro_rules! fields_object {
+    ($(#[$meta:meta])* $name:ident { $($field:ident),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug)]
+        struct $name {
+            $($field: Value,)*
+        }
+
+        impl minijinja::value::Object for $name {
+            fn repr(self: &std::sync::Arc<Self>) -> minijinja::value::ObjectRepr {
+                minijinja::value::ObjectRepr::Map
+            }
+
+            fn get_value(self: &std::sync::Arc<Self>, key: &Value) -> Option<Value> {
+                self.get_value_by_str(key.as_str()?)
+            }
+
+            fn get_value_by_str(self: &std::sync::Arc<Self>, key: &str) -> Option<Value> {
+                match key {
+                    $(stringify!($field) => Some(self.$field.clone()),)*
+                    _ => None,
+                }
+            }
+
+            fn enumerate(self: &std::sync::Arc<Self>) -> minijinja::value::Enumerator {
+                minijinja::value::Enumerator::Str(&[$(stringify!($field)),*])
+            }
+
+            fn enumerator_len(self: &std::sync::Arc<Self>) -> Option<usize> {
+                Some([$(stringify!($field)),*].len())
+            }
+        }
+    };
+}
+
+fields_object!(
+    /// [`Context`] as the template sees it.
+    ContextFields {
+        site,
+        nav,
+        page,
+        section,
+        contributor,
+        contributors,
+        current_url,
+        absolute_urls,
+    }
+);
+
+fields_object!(
+    /// [`PageContext`] as the template sees it.
+    PageFields {
+        title,
+        url,
+        content,
+        description,
+        authors,
+        contributors,
+        date,
+        updated,
+        tags,
+        categories,
+        topics,
+        license,
+        source,
+        source_url,
+        derived_from,
+        source_path,
+        source_hash,
+        draft,
+        extra,
+        breadcrumbs,
+        headings,
+        backlinks,
+        json_ld,
+        cite_bibtex,
+        cite_text,
+    }
+);
+
+/// `value` as a template value, through serde.
+fn serde_value<T: Serialize + ?Sized>(value: &T) -> Value {
+    Value::from(minijinja::value::Serde(value))
+}
+
+/// `value` as a template value, `none` for nothing.
+fn serialized<T: Serialize>(value: Option<T>) -> Value {
+    value.map_or(Value::from(()), |v| serde_value(&v))
+}
+
+impl Context<'_> {
+    fn into_value(self) -> Value {
+        Value::from_object(ContextFields {
+            site: self.site,
+            nav: self.nav,
+            page: self.page.map_or(Value::from(()), PageContext::into_value),
+            section: serialized(self.section),
+            contributor: serialized(self.contributor),
+            contributors: serialized(self.contributors),
+            current_url: Value::from(self.current_url),
+            absolute_urls: Value::from(self.absolute_urls),
+        })
+    }
+}
+
+impl PageContext<'_> {
+    fn into_value(self) -> Value {
+        Value::from_object(PageFields {
+            title: Value::from(self.title),
+            url: Value::from(self.url),
+            content: self.content,
+            description: Value::from(self.description),
+            authors: serde_value(&self.authors),
+            contributors: serde_value(&self.contributors),
+            date: Value::from(self.date),
+            updated: Value::from(self.updated),
+            tags: serde_value(self.tags),
+            categories: serde_value(self.categories),
+            topics: serde_value(self.topics),
+            license: Value::from(self.license),
+            source: Value::from(self.source),
+            source_url: Value::from(self.source_url),
+            derived_from: serde_value(&self.derived_from),
+            source_path: Value::from(self.source_path),
+            source_hash: Value::from(self.source_hash),
+            draft: Value::from(self.draft),
+            extra: serde_value(self.extra),
+            breadcrumbs: serde_value(&self.breadcrumbs),
+            headings: serde_value(self.headings),
+            backlinks: serde_value(&self.backlinks),
+            json_ld: self.json_ld,
+            cite_bibtex: Value::from(self.cite_bibtex),
+            cite_text: Value::from(self.cite_text),
+        })
+    }
+}
+
 /// What a template is rendered with.
-#[derive(Serialize)]
 struct Context<'a> {
     /// `Globals::site` and `nav`, made template values once a render:
     /// each page's context carries them by reference, not copied anew.
@@ -1426,7 +1570,6 @@ struct PersonContext<'a> {
     roles: &'a [String],
 }
 
-#[derive(Serialize)]
 struct PageContext<'a> {
     title: &'a str,
     url: &'a str,
@@ -1720,9 +1863,10 @@ fn render_page(shared: &Shared<'_>, p: usize, page: &Page) -> Result<Output, Dia
         page: Some(page_context(shared, p)),
         ..Context::at(shared, &page.url)
     };
-    let html = render_template(env, template, &context)
+    // The context (the page's body among it) is gone once rendered,
+    // before the output is written.
+    let html = render_template(env, template, context)
         .map_err(|e| template_error(&e, shared.templates))?;
-    drop(context);
     shared.output(output_path(&page.url), html, &page.source)
 }
 
@@ -1846,9 +1990,10 @@ fn render_section(
         section: Some(context),
         ..Context::at(shared, &section.url)
     };
-    let html = render_template(env, template, &context)
+    // The context (the page's body among it) is gone once rendered,
+    // before the output is written.
+    let html = render_template(env, template, context)
         .map_err(|e| template_error(&e, shared.templates))?;
-    drop(context);
     shared.output(output_path(&section.url), html, &origin)
 }
 
