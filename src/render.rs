@@ -1314,7 +1314,7 @@ macro_rules! fields_object {
 }
 
 fields_object!(
-    /// [`Context`] as the template sees it.
+    /// [`Context`] as the template sees it (see [`Root`]).
     ContextFields {
         site,
         nav,
@@ -1326,6 +1326,45 @@ fields_object!(
         absolute_urls,
     }
 );
+
+/// The root of a template's context: [`ContextFields`], and then the
+/// environment's globals (`url` above all, called some thirty times a
+/// page). A name the context does not hold would be looked for in the
+/// environment's globals next anyway; answering it here spares the walk
+/// to them, a search of a tree of names each time. The same values,
+/// found sooner.
+#[derive(Debug)]
+struct Root {
+    fields: std::sync::Arc<ContextFields>,
+    globals: std::sync::Arc<[(String, Value)]>,
+}
+
+impl minijinja::value::Object for Root {
+    fn repr(self: &std::sync::Arc<Self>) -> minijinja::value::ObjectRepr {
+        minijinja::value::ObjectRepr::Map
+    }
+
+    fn get_value(self: &std::sync::Arc<Self>, key: &Value) -> Option<Value> {
+        self.get_value_by_str(key.as_str()?)
+    }
+
+    fn get_value_by_str(self: &std::sync::Arc<Self>, key: &str) -> Option<Value> {
+        self.fields.get_value_by_str(key).or_else(|| {
+            self.globals
+                .iter()
+                .find(|(name, _)| name == key)
+                .map(|(_, value)| value.clone())
+        })
+    }
+
+    fn enumerate(self: &std::sync::Arc<Self>) -> minijinja::value::Enumerator {
+        self.fields.enumerate()
+    }
+
+    fn enumerator_len(self: &std::sync::Arc<Self>) -> Option<usize> {
+        self.fields.enumerator_len()
+    }
+}
 
 fields_object!(
     /// [`PageContext`] as the template sees it.
@@ -1370,7 +1409,8 @@ fn serialized<T: Serialize>(value: Option<T>) -> Value {
 
 impl Context<'_> {
     fn into_value(self) -> Value {
-        Value::from_object(ContextFields {
+        let globals = self.globals;
+        let fields = std::sync::Arc::new(ContextFields {
             site: self.site,
             nav: self.nav,
             page: self.page.map_or(Value::from(()), PageContext::into_value),
@@ -1379,7 +1419,8 @@ impl Context<'_> {
             contributors: serialized(self.contributors),
             current_url: Value::from(self.current_url),
             absolute_urls: Value::from(self.absolute_urls),
-        })
+        });
+        Value::from_object(Root { fields, globals })
     }
 }
 
@@ -1432,6 +1473,8 @@ struct Context<'a> {
     /// Links from this page must not be relative (the 404 page is served
     /// at any address).
     absolute_urls: bool,
+    /// The environment's globals, answered from the context (see [`Root`]).
+    globals: std::sync::Arc<[(String, Value)]>,
 }
 
 impl<'a> Context<'a> {
@@ -1447,6 +1490,7 @@ impl<'a> Context<'a> {
             contributors: None,
             current_url,
             absolute_urls: false,
+            globals: std::sync::Arc::clone(&shared.globals),
         }
     }
 }
@@ -1468,6 +1512,8 @@ struct Shared<'a> {
     /// `globals.site` and `globals.nav` as template values.
     site_value: Value,
     nav_value: Value,
+    /// The environment's globals, for every page's [`Root`].
+    globals: std::sync::Arc<[(String, Value)]>,
 }
 
 impl<'a> Shared<'a> {
@@ -1502,6 +1548,10 @@ impl<'a> Shared<'a> {
             sink: None,
             site_value: Value::from(minijinja::value::Serde(&globals.site)),
             nav_value: Value::from(minijinja::value::Serde(&globals.nav)),
+            globals: env
+                .globals()
+                .map(|(name, value)| (name.to_owned(), value))
+                .collect(),
         }
     }
 
