@@ -271,6 +271,35 @@ fn site_templates_override_the_theme() {
 }
 
 #[test]
+fn a_template_sees_the_page_as_a_map_and_the_globals_beside_it() {
+    let site = copy_fixture("basic");
+    write(
+        site.path(),
+        "templates/page.html",
+        concat!(
+            "{{ page | list | join(',') }}\n",
+            "{{ page.title | tojson }} {{ page.nosuch is defined }} {{ page.draft }}\n",
+            "{{ generator }} {{ url(page.url) }} {{ url is defined }}\n",
+            "{% set generator = 'mine' %}{{ generator }}\n",
+        ),
+    );
+    let built = build_ok(&BuildOptions::new(site.path()));
+    let version = env!("CARGO_PKG_VERSION");
+    assert_eq!(
+        text(&built, "guides/first-steps/index.html"),
+        format!(
+            "title,url,content,description,authors,contributors,date,updated,tags,\
+             categories,topics,license,source,source_url,derived_from,source_path,\
+             source_hash,draft,extra,breadcrumbs,headings,backlinks,json_ld,\
+             cite_bibtex,cite_text\n\
+             \"First Steps\" False False\n\
+             cairn {version} /guides/first-steps/ True\n\
+             mine\n"
+        )
+    );
+}
+
+#[test]
 fn a_template_error_names_the_template_and_line() {
     let site = copy_fixture("basic");
     write(
