@@ -13,7 +13,8 @@ current release; without one the column is left out). Put `--work` on a
 RAM disk (`mount -t tmpfs tmpfs /mnt/ram`) for steady figures: creating
 tens of thousands of folders on a shared disk is slow and noisy.
 
-Every run starts from an empty output folder. Wall time, CPU time (user +
+Every run starts from an empty output folder, and the order of the tools
+turns each round (no tool always follows the same one). Wall time, CPU time (user +
 system) and peak memory come from `/usr/bin/time -v`. The corpus is made by
 `bench/gen_corpus.rs` (deterministic); Hugo gets a copy with wiki links
 written as ordinary links and minimal layouts that render every page.
@@ -158,8 +159,13 @@ def main():
         )
 
     results = {name: [] for name in tools}
+    names = list(tools)
     for n in range(args.runs):
-        for name, (cmd, out, _) in tools.items():
+        # The order turns each round, so that no tool always runs right
+        # after the same one (Hugo's ten seconds on both cores and 2.6 GB
+        # touched slow whatever follows them).
+        for name in names[n % len(names):] + names[:n % len(names)]:
+            cmd, out, _ = tools[name]
             if out.exists():
                 shutil.rmtree(out)
             results[name].append(measure(cmd))
