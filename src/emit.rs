@@ -143,8 +143,9 @@ impl Staging {
     }
 
     /// Writes one file into a folder not made yet (a page's own): the
-    /// folder first, then the file, where [`Staging::put`] would try the
-    /// write, fail, and try again.
+    /// folder first (`create_dir_all` tries the folder itself before its
+    /// parents: one `mkdir`), then the file, where [`Staging::put`] would
+    /// try the write, fail, and try again.
     pub fn put_in_new_folder(
         &self,
         path: &str,
@@ -154,14 +155,7 @@ impl Staging {
         check_path(path, origin)?;
         let target = self.dir.join(path);
         if let Some(parent) = target.parent() {
-            match std::fs::create_dir(parent) {
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    std::fs::create_dir_all(parent)
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-                made => made,
-            }
-            .map_err(|e| io(parent, "create", &e))?;
+            std::fs::create_dir_all(parent).map_err(|e| io(parent, "create", &e))?;
         }
         std::fs::write(&target, bytes).map_err(|e| io(&target, "write", &e))
     }

@@ -720,9 +720,6 @@ fn memoized(
     }
 }
 
-/// Every contributor's page and feed, and the list of contributors. With
-/// `changed` (the pages whose source changed, while everything shared
-/// held), only the people of those pages are looked at again.
 /// What a contributor's page and feed are made from: their context, and
 /// each of their pages' update, summary and people.
 fn contributor_key(
@@ -753,6 +750,9 @@ fn contributor_key(
     key.finish()
 }
 
+/// Every contributor's page and feed, and the list of contributors. With
+/// `changed` (the pages whose source changed, while everything shared
+/// held), only the people of those pages are looked at again.
 fn contributor_pages(
     shared: &Shared<'_>,
     global: &blake3::Hash,
