@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use minijinja::value::Rest;
 use minijinja::{Environment, State, UndefinedBehavior, Value};
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use rayon::prelude::*;
@@ -35,6 +36,10 @@ const THEME_TEMPLATES: &[(&str, &str)] = &[
     (
         "section.html",
         include_str!("../themes/default/templates/section.html"),
+    ),
+    (
+        "partials/nav.html",
+        include_str!("../themes/default/templates/partials/nav.html"),
     ),
     (
         "index.html",
@@ -1166,9 +1171,7 @@ fn environment(
     }
     let base_path = config.base_path();
     let relative = config.relative_urls;
-    // Which environment a thread's remembered links belong to.
-    static ENVIRONMENTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
-    let env_id = ENVIRONMENTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let env_id = environment_id();
     env.add_function("url", move |state: &State, path: &str| -> Value {
         // Only a relative link depends on the page it is on (and a page
         // that asks for absolute links, like 404.html, gets them).
@@ -1201,6 +1204,12 @@ fn environment(
             value
         })
     });
+    env.add_function(
+        "include_cached",
+        move |state: &State, name: &str, key: Rest<Value>| {
+            include_cached(state, env_id, name, &key)
+        },
+    );
     env.add_global("generator", concat!("cairn ", env!("CARGO_PKG_VERSION")));
     env.add_global("stylesheet", format!("/{}", stylesheet.path));
     // Browsers refuse integrity-checked files opened from `file://`, which is
@@ -1213,6 +1222,82 @@ fn environment(
         );
     }
     (env, diagnostics)
+}
+
+/// A number for a new environment: which one a thread's remembered links
+/// and cached partials belong to.
+fn environment_id() -> usize {
+    static ENVIRONMENTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+    ENVIRONMENTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Partials cached a thread and a build at a time are nested no deeper
+/// than this (a partial that includes itself through `include_cached`
+/// would never end).
+const MAX_CACHED_DEPTH: usize = 8;
+
+/// `include_cached(name, key…)`: the template `name` rendered with the
+/// caller's variables, once a build (and thread) for each distinct key,
+/// and the same HTML given back for that key after. For a partial whose
+/// output depends on its key alone, such as the site navigation (the same
+/// on every page of a section): rendered on every page, it was a twentieth
+/// of a build. A partial that reads more than its key shows what the first
+/// page to render it with that key saw, as with Hugo's `partialCached`.
+fn include_cached(
+    state: &State,
+    env_id: usize,
+    name: &str,
+    key: &[Value],
+) -> Result<Value, minijinja::Error> {
+    thread_local! {
+        static CACHED: std::cell::RefCell<(usize, foldhash::HashMap<String, Value>)> =
+            std::cell::RefCell::new((0, foldhash::HashMap::default()));
+        static DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+    let mut id = String::with_capacity(64);
+    id.push_str(name);
+    for part in key {
+        use std::fmt::Write;
+        // Debug keeps `none` and `"none"` apart.
+        let _ = write!(id, "\0{part:?}");
+    }
+    let known = CACHED.with_borrow_mut(|(owner, known)| {
+        if *owner != env_id || known.len() > 1 << 12 {
+            *owner = env_id;
+            known.clear();
+        }
+        known.get(&id).cloned()
+    });
+    if let Some(html) = known {
+        return Ok(html);
+    }
+    let depth = DEPTH.get();
+    if depth >= MAX_CACHED_DEPTH {
+        return Err(minijinja::Error::new(
+            minijinja::ErrorKind::InvalidOperation,
+            format!("include_cached of {name:?} nests more than {MAX_CACHED_DEPTH} deep"),
+        ));
+    }
+    let template = state.env().get_template(name)?;
+    // The partial sees the caller's variables that it names, and always
+    // the two `url()` reads to make a relative link.
+    let mut names = template.undeclared_variables(false);
+    names.insert("current_url".to_owned());
+    names.insert("absolute_urls".to_owned());
+    let context: BTreeMap<String, Value> = names
+        .into_iter()
+        .filter_map(|name| state.lookup(&name).map(|value| (name, value)))
+        .collect();
+    DEPTH.set(depth + 1);
+    let rendered = template.render(context);
+    DEPTH.set(depth);
+    let html = Value::from_safe_string(rendered?);
+    CACHED.with_borrow_mut(|(owner, known)| {
+        if *owner == env_id {
+            known.insert(id, html.clone());
+        }
+    });
+    Ok(html)
 }
 
 /// A template error, located in the site's template if it came from one.
@@ -1323,6 +1408,7 @@ fields_object!(
         contributor,
         contributors,
         current_url,
+        nav_current,
         absolute_urls,
     }
 );
@@ -1418,6 +1504,7 @@ impl Context<'_> {
             contributor: serialized(self.contributor),
             contributors: serialized(self.contributors),
             current_url: Value::from(self.current_url),
+            nav_current: self.nav_current,
             absolute_urls: Value::from(self.absolute_urls),
         });
         Value::from_object(Root { fields, globals })
@@ -1470,6 +1557,9 @@ struct Context<'a> {
     contributors: Option<Vec<ContributorSummary<'a>>>,
     /// The URL of the page being rendered, for `url()`.
     current_url: &'a str,
+    /// The `url` of the navigation's entry whose URL `current_url` starts
+    /// with (the top-level section the page is in), or none.
+    nav_current: Value,
     /// Links from this page must not be relative (the 404 page is served
     /// at any address).
     absolute_urls: bool,
@@ -1489,6 +1579,7 @@ impl<'a> Context<'a> {
             contributor: None,
             contributors: None,
             current_url,
+            nav_current: shared.nav_current(current_url),
             absolute_urls: false,
             globals: std::sync::Arc::clone(&shared.globals),
         }
@@ -1512,6 +1603,8 @@ struct Shared<'a> {
     /// `globals.site` and `globals.nav` as template values.
     site_value: Value,
     nav_value: Value,
+    /// Each navigation entry's URL, and the same as a template value.
+    nav_urls: Vec<(&'a str, Value)>,
     /// The environment's globals, for every page's [`Root`].
     globals: std::sync::Arc<[(String, Value)]>,
 }
@@ -1548,6 +1641,11 @@ impl<'a> Shared<'a> {
             sink: None,
             site_value: Value::from(minijinja::value::Serde(&globals.site)),
             nav_value: Value::from(minijinja::value::Serde(&globals.nav)),
+            nav_urls: globals
+                .nav
+                .iter()
+                .map(|link| (link.url.as_str(), Value::from(link.url.as_str())))
+                .collect(),
             globals: env
                 .globals()
                 .map(|(name, value)| (name.to_owned(), value))
@@ -1567,6 +1665,16 @@ impl<'a> Shared<'a> {
             written: Some(blake3::hash(&bytes)),
             ..Output::new(path, Vec::new(), origin)
         })
+    }
+
+    /// `nav_current` for a page at `url`: the first navigation entry whose
+    /// URL it starts with (entries are top-level sections, `/name/`, so at
+    /// most one does), else none.
+    fn nav_current(&self, url: &str) -> Value {
+        self.nav_urls
+            .iter()
+            .find(|(nav, _)| url.starts_with(nav))
+            .map_or(Value::from(()), |(_, value)| value.clone())
     }
 
     /// The title of the page published at site URL `url`, if one is.
@@ -2146,7 +2254,83 @@ pub fn into_map(rendered: &Rendered) -> BTreeMap<&str, &[u8]> {
 
 #[cfg(test)]
 mod tests {
-    use super::href;
+    use super::{Rest, State, Value, environment_id, href, include_cached};
+
+    /// An environment with `include_cached`, `page.html` calling it as
+    /// `include_cached(partial, key)`, and `partials`.
+    fn cached_env(partials: &[(&'static str, &'static str)]) -> minijinja::Environment<'static> {
+        let mut env = minijinja::Environment::new();
+        let id = environment_id();
+        env.add_function(
+            "include_cached",
+            move |state: &State, name: &str, key: Rest<Value>| {
+                include_cached(state, id, name, &key)
+            },
+        );
+        env.add_function("where", |state: &State| {
+            Value::from_safe_string(
+                state
+                    .lookup("current_url")
+                    .map_or_else(String::new, |v| v.to_string()),
+            )
+        });
+        env.add_template("page.html", "{{ include_cached(partial, key) }}")
+            .unwrap();
+        for (name, source) in partials {
+            env.add_template(name, source).unwrap();
+        }
+        env
+    }
+
+    fn render(env: &minijinja::Environment<'_>, context: Value) -> Result<String, String> {
+        env.get_template("page.html")
+            .unwrap()
+            .render(context)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_cached_partial_renders_once_for_each_key() {
+        let env = cached_env(&[("who.html", "<b>{{ who }}</b>")]);
+        let page = |who: &str, key: Value| {
+            render(
+                &env,
+                minijinja::context! { partial => "who.html", who, key },
+            )
+        };
+        assert_eq!(page("<a>", Value::from(1)).unwrap(), "<b>&lt;a&gt;</b>");
+        // The same key: the first page's HTML, as it was (not escaped again).
+        assert_eq!(page("b", Value::from(1)).unwrap(), "<b>&lt;a&gt;</b>");
+        assert_eq!(page("c", Value::from(2)).unwrap(), "<b>c</b>");
+        // `none` and `"none"` are different keys.
+        assert_eq!(page("d", Value::from(())).unwrap(), "<b>d</b>");
+        assert_eq!(page("e", Value::from("none")).unwrap(), "<b>e</b>");
+        // A new environment (a new build) renders anew.
+        let fresh = cached_env(&[("who.html", "<i>{{ who }}</i>")]);
+        let context = minijinja::context! { partial => "who.html", who => "f", key => 1 };
+        assert_eq!(render(&fresh, context).unwrap(), "<i>f</i>");
+    }
+
+    #[test]
+    fn a_cached_partial_sees_the_page_url_it_does_not_name() {
+        // `url()` reads `current_url` to make a relative link.
+        let env = cached_env(&[("where.html", "{{ where() }}")]);
+        let context = minijinja::context! {
+            partial => "where.html", key => "k", current_url => "/a/b/"
+        };
+        assert_eq!(render(&env, context).unwrap(), "/a/b/");
+    }
+
+    #[test]
+    fn a_partial_that_caches_itself_is_an_error_not_an_overflow() {
+        let env = cached_env(&[("loop.html", "{{ include_cached('loop.html', key) }}")]);
+        let context = minijinja::context! { partial => "loop.html", key => 1 };
+        let error = render(&env, context).unwrap_err();
+        assert!(error.contains("nests more than 8 deep"), "{error}");
+        // Nothing half-made was kept: the same call fails the same way.
+        let context = minijinja::context! { partial => "loop.html", key => 1 };
+        assert!(render(&env, context).is_err());
+    }
 
     #[test]
     fn absolute_hrefs_use_the_base_path() {

@@ -300,6 +300,33 @@ fn a_template_sees_the_page_as_a_map_and_the_globals_beside_it() {
 }
 
 #[test]
+fn nav_current_is_the_top_level_section_a_page_is_in() {
+    let site = copy_fixture("basic");
+    write(
+        site.path(),
+        "templates/page.html",
+        "{{ nav_current }} {{ nav_current is none }} {{ nav | map(attribute='url') | join(',') }}\n",
+    );
+    let built = build_ok(&BuildOptions::new(site.path()));
+    let nav = "/guides/";
+    for page in [
+        "guides/first-steps/index.html",
+        "guides/advanced/deep-dive/index.html",
+    ] {
+        assert_eq!(
+            text(&built, page),
+            format!("/guides/ False {nav}\n"),
+            "{page}"
+        );
+    }
+    // A page of the root section is in no entry of the navigation.
+    assert_eq!(
+        text(&built, "notes/index.html"),
+        format!("None True {nav}\n")
+    );
+}
+
+#[test]
 fn a_template_error_names_the_template_and_line() {
     let site = copy_fixture("basic");
     write(
