@@ -1279,14 +1279,16 @@ fn include_cached(
         ));
     }
     let template = state.env().get_template(name)?;
-    // The partial sees the caller's variables that it names, and always
-    // the two `url()` reads to make a relative link.
-    let mut names = template.undeclared_variables(false);
-    names.insert("current_url".to_owned());
-    names.insert("absolute_urls".to_owned());
-    let context: BTreeMap<String, Value> = names
+    // The partial sees every variable the caller sees, as `{% include %}`
+    // would: what it names, what a template it includes names, and what
+    // `url()` reads (`current_url`) to make a relative link.
+    let context: BTreeMap<String, Value> = state
+        .known_variables()
         .into_iter()
-        .filter_map(|name| state.lookup(&name).map(|value| (name, value)))
+        .filter_map(|name| {
+            let value = state.lookup(&name)?;
+            Some((name.into_owned(), value))
+        })
         .collect();
     DEPTH.set(depth + 1);
     let rendered = template.render(context);
@@ -2319,6 +2321,16 @@ mod tests {
             partial => "where.html", key => "k", current_url => "/a/b/"
         };
         assert_eq!(render(&env, context).unwrap(), "/a/b/");
+    }
+
+    #[test]
+    fn a_cached_partial_passes_the_callers_variables_to_what_it_includes() {
+        let env = cached_env(&[
+            ("outer.html", "[{% include 'inner.html' %}]"),
+            ("inner.html", "{{ who }}"),
+        ]);
+        let context = minijinja::context! { partial => "outer.html", key => 1, who => "g" };
+        assert_eq!(render(&env, context).unwrap(), "[g]");
     }
 
     #[test]
