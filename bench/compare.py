@@ -184,6 +184,13 @@ def main():
     for name, (wall, cpu, peak) in medians.items():
         print(f"| {name} | {tools[name][2]} | {wall:.2f} s | {cpu:.2f} s | {peak / 1024:.0f} MiB "
               f"| {cairn / wall:.2f} |")
+    # The spread of the runs: on a shared machine a sitting's medians
+    # move more than the code does.
+    spread = ", ".join(
+        f"{name} {min(r[0] for r in runs):.2f}–{max(r[0] for r in runs):.2f} s"
+        for name, runs in results.items()
+    )
+    print(f"\nwall time, fastest–slowest run: {spread}")
 
     if args.latency:
         out = subprocess.run(
