@@ -1187,14 +1187,10 @@ fn environment(
         // Kept a thread and a build at a time (the base path is part of
         // the environment, made anew for each render).
         thread_local! {
-            static ABSOLUTE: std::cell::RefCell<(usize, foldhash::HashMap<String, Value>)> =
-                std::cell::RefCell::new((0, foldhash::HashMap::default()));
+            static ABSOLUTE: std::cell::RefCell<EnvMemo> = std::cell::RefCell::default();
         }
-        ABSOLUTE.with_borrow_mut(|(owner, known)| {
-            if *owner != env_id || known.len() > 1 << 16 {
-                *owner = env_id;
-                known.clear();
-            }
+        ABSOLUTE.with_borrow_mut(|memo| {
+            let known = memo.of(env_id, 1 << 16);
             if let Some(value) = known.get(path) {
                 return value.clone();
             }
@@ -1250,8 +1246,7 @@ fn include_cached(
     key: &[Value],
 ) -> Result<Value, minijinja::Error> {
     thread_local! {
-        static CACHED: std::cell::RefCell<(usize, foldhash::HashMap<String, Value>)> =
-            std::cell::RefCell::new((0, foldhash::HashMap::default()));
+        static CACHED: std::cell::RefCell<EnvMemo> = std::cell::RefCell::default();
         static DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
     }
     let mut id = String::with_capacity(64);
@@ -1261,13 +1256,7 @@ fn include_cached(
         // Debug keeps `none` and `"none"` apart.
         let _ = write!(id, "\0{part:?}");
     }
-    let known = CACHED.with_borrow_mut(|(owner, known)| {
-        if *owner != env_id || known.len() > 1 << 12 {
-            *owner = env_id;
-            known.clear();
-        }
-        known.get(&id).cloned()
-    });
+    let known = CACHED.with_borrow_mut(|memo| memo.of(env_id, 1 << 12).get(&id).cloned());
     if let Some(html) = known {
         return Ok(html);
     }
@@ -1294,12 +1283,31 @@ fn include_cached(
     let rendered = template.render(context);
     DEPTH.set(depth);
     let html = Value::from_safe_string(rendered?);
-    CACHED.with_borrow_mut(|(owner, known)| {
-        if *owner == env_id {
-            known.insert(id, html.clone());
-        }
-    });
+    CACHED.with_borrow_mut(|memo| memo.of(env_id, 1 << 12).insert(id, html.clone()));
     Ok(html)
+}
+
+/// A thread's memo of template values for one environment (one render):
+/// what `url()` made of an absolute link, a cached partial's HTML.
+#[derive(Default)]
+struct EnvMemo {
+    /// The environment the values were made in.
+    owner: usize,
+    known: foldhash::HashMap<String, Value>,
+}
+
+impl EnvMemo {
+    /// The values made in environment `env_id`: none yet if another
+    /// environment made the ones held (they belong to another build), or
+    /// if more than `cap` are held (memory stays bounded when every page
+    /// asks for something of its own).
+    fn of(&mut self, env_id: usize, cap: usize) -> &mut foldhash::HashMap<String, Value> {
+        if self.owner != env_id || self.known.len() > cap {
+            self.owner = env_id;
+            self.known.clear();
+        }
+        &mut self.known
+    }
 }
 
 /// A template error, located in the site's template if it came from one.
