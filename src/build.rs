@@ -578,7 +578,7 @@ fn people_key(site: &crate::site::Site, directory: &blake3::Hash) -> blake3::Has
 /// The most pages one task of a parallel page loop takes before the rest
 /// of its share can be taken by an idle thread. Rayon splits a loop into
 /// a few large shares and splits further only when a thread runs dry; the
-/// last share was then unsplittable and one core sat idle for 10-40 ms at
+/// last share was then unsplittable and one core sat idle for 7-43 ms at
 /// the end of parsing while the other finished it. Thirty-two pages are a
 /// few milliseconds of work: fine enough to even out the end, coarse
 /// enough that splitting costs nothing measurable.
