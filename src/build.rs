@@ -575,15 +575,6 @@ fn people_key(site: &crate::site::Site, directory: &blake3::Hash) -> blake3::Has
     key.finish()
 }
 
-/// The most pages one task of a parallel page loop takes before the rest
-/// of its share can be taken by an idle thread. Rayon splits a loop into
-/// a few large shares and splits further only when a thread runs dry; the
-/// last share was then unsplittable and one core sat idle for 7-43 ms at
-/// the end of parsing while the other finished it. Thirty-two pages are a
-/// few milliseconds of work: fine enough to even out the end, coarse
-/// enough that splitting costs nothing measurable.
-pub(crate) const PAGES_A_TASK: usize = 32;
-
 /// One page as parsed (or why it could not be), shared with the cache.
 type Parsed = Result<Arc<crate::site::Parsed>, Diagnostic>;
 
@@ -602,7 +593,7 @@ fn parse(
     let known = &cache.parsed;
     let results: Vec<(Option<(String, blake3::Hash)>, Parsed)> = pages
         .into_par_iter()
-        .with_max_len(PAGES_A_TASK)
+        .with_max_len(crate::PAGES_A_TASK)
         .map(|file| match known.get(&file.display) {
             Some((old, result)) if *old == file.hash => (None, result.clone()),
             _ => {

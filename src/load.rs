@@ -386,7 +386,7 @@ fn read_texts(
 ) -> Vec<TextFile> {
     let results: Vec<Result<TextFile, Diagnostic>> = files
         .into_par_iter()
-        .with_max_len(crate::build::PAGES_A_TASK)
+        .with_max_len(crate::PAGES_A_TASK)
         .map(|(path, rel)| {
             let display = options.display_path(&path);
             let bytes = std::fs::read(&path).map_err(|e| io_error(&display, &e))?;

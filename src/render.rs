@@ -473,7 +473,7 @@ pub fn render(
     let page_results: Vec<(Option<usize>, Result<Made, Diagnostic>)> = site
         .pages
         .par_iter()
-        .with_max_len(crate::build::PAGES_A_TASK)
+        .with_max_len(crate::PAGES_A_TASK)
         .enumerate()
         .filter(|(_, page)| !page.is_index)
         .map(|(i, page)| {
