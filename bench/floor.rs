@@ -12,7 +12,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use pulldown_cmark::{Options, Parser, html};
+use pulldown_cmark::{Parser, html};
 use rayon::prelude::*;
 
 fn main() {
@@ -62,12 +62,10 @@ fn build_one(content: &Path, out: &Path, path: &Path) -> (blake3::Hash, blake3::
         Some(rest) => rest.find("\n---\n").map_or(rest, |end| &rest[end + 5..]),
         None => &text,
     };
-    let mut options = Options::empty();
-    options.insert(Options::ENABLE_TABLES);
-    options.insert(Options::ENABLE_FOOTNOTES);
-    options.insert(Options::ENABLE_STRIKETHROUGH);
-    options.insert(Options::ENABLE_TASKLISTS);
-    options.insert(Options::ENABLE_HEADING_ATTRIBUTES);
+    // Cairn's own extensions (wiki links and GFM among them), read from
+    // Cairn itself so that the two can never drift apart: the corpus's
+    // wiki links are parsed as links here too.
+    let options = cairn::markdown::parser_options(&cairn::config::MarkdownConfig::default());
     let mut page = String::with_capacity(body.len() * 2);
     page.push_str("<!doctype html><html><body>");
     html::push_html(&mut page, Parser::new_ext(body, options));
