@@ -1,7 +1,7 @@
 //! The floor: the bare cost of the work any build of the corpus must do,
 //! with nothing else. It walks the content folder, reads every Markdown
 //! file, skips its front matter, renders the Markdown with pulldown-cmark
-//! (the same options Cairn uses), wraps it in a minimal page, hashes the
+//! (with Cairn's own options, from `markdown::parser_options`), wraps it in a minimal page, hashes the
 //! source and the output with BLAKE3, and writes each page to a pretty URL
 //! (`a/b.md` → `a/b/index.html`), all in parallel. No templates, links,
 //! people, highlighting, manifest or checks: Cairn's full build is held to
@@ -12,7 +12,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use pulldown_cmark::{Parser, html};
+use pulldown_cmark::{Options, Parser, html};
 use rayon::prelude::*;
 
 fn main() {
@@ -37,9 +37,13 @@ fn main() {
         .map(ignore::DirEntry::into_path)
         .filter(|p| p.extension().is_some_and(|e| e == "md"))
         .collect();
+    // Cairn's own extensions (wiki links and GFM among them), read from
+    // Cairn itself so that the two can never drift apart: the corpus's
+    // wiki links are parsed as links here too.
+    let options = cairn::markdown::parser_options(&cairn::config::MarkdownConfig::default());
     let digest: Vec<(blake3::Hash, blake3::Hash)> = files
         .par_iter()
-        .map(|path| build_one(&content, &out, path))
+        .map(|path| build_one(&content, &out, path, options))
         .collect();
     // One value from every hash, so that none of the work can be skipped.
     let mut all = blake3::Hasher::new();
@@ -55,17 +59,18 @@ fn main() {
     );
 }
 
-fn build_one(content: &Path, out: &Path, path: &Path) -> (blake3::Hash, blake3::Hash) {
+fn build_one(
+    content: &Path,
+    out: &Path,
+    path: &Path,
+    options: Options,
+) -> (blake3::Hash, blake3::Hash) {
     let text = std::fs::read_to_string(path).expect("read a page");
     let source = blake3::hash(text.as_bytes());
     let body = match text.strip_prefix("---\n") {
         Some(rest) => rest.find("\n---\n").map_or(rest, |end| &rest[end + 5..]),
         None => &text,
     };
-    // Cairn's own extensions (wiki links and GFM among them), read from
-    // Cairn itself so that the two can never drift apart: the corpus's
-    // wiki links are parsed as links here too.
-    let options = cairn::markdown::parser_options(&cairn::config::MarkdownConfig::default());
     let mut page = String::with_capacity(body.len() * 2);
     page.push_str("<!doctype html><html><body>");
     html::push_html(&mut page, Parser::new_ext(body, options));
