@@ -1171,6 +1171,7 @@ fn environment(
         }
     }
     let base_path = config.base_path();
+    let base_escaped = escape_attribute(base_path.clone());
     let relative = config.relative_urls;
     let env_id = environment_id();
     env.add_function("url", move |state: &State, path: &str| -> Value {
@@ -1183,23 +1184,7 @@ fn environment(
                 current, path, &base_path, true,
             )));
         }
-        // An absolute link is the same on every page: the navigation, the
-        // stylesheet and every much-linked page are asked for on each one.
-        // Kept a thread and a build at a time (the base path is part of
-        // the environment, made anew for each render).
-        thread_local! {
-            static ABSOLUTE: std::cell::RefCell<EnvMemo> = std::cell::RefCell::default();
-        }
-        ABSOLUTE.with_borrow_mut(|memo| {
-            let known = memo.of(env_id, 1 << 16);
-            if let Some(value) = known.get(path) {
-                return value.clone();
-            }
-            let value =
-                Value::from_safe_string(escape_attribute(href("/", path, &base_path, false)));
-            known.insert(path.to_owned(), value.clone());
-            value
-        })
+        Value::from_safe_string(absolute_url(path, &base_path, &base_escaped))
     });
     env.add_function(
         "include_cached",
@@ -2195,6 +2180,31 @@ const PATH: &AsciiSet = &CONTROLS
     .add(b'[')
     .add(b']');
 
+/// The absolute `href` of `path` under `base_path` (escaped for an
+/// attribute: `base_escaped`). A site path of plain characters (what slugs
+/// are made of) is the base path and the path, put together without the
+/// general case's percent-encoding and escaping: `url()` asks for this
+/// some thirty times a page. (A memo of every link asked for was slower:
+/// with a page's worth of distinct links each, its table outgrew the
+/// caches.)
+fn absolute_url(path: &str, base_path: &str, base_escaped: &str) -> String {
+    if !path.starts_with('#') && path.bytes().all(is_plain_path_byte) {
+        let rest = path.trim_start_matches('/');
+        let mut out = String::with_capacity(base_escaped.len() + rest.len());
+        out.push_str(base_escaped);
+        out.push_str(rest);
+        return out;
+    }
+    escape_attribute(href("/", path, base_path, false))
+}
+
+/// Whether `byte` stands in a site path's `href` as it is: neither
+/// percent-encoded ([`PATH`]) nor escaped ([`escape_attribute`]), nor
+/// part of a scheme (`:`) or a query (`?`).
+fn is_plain_path_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'/' | b'-' | b'_' | b'.' | b'~' | b'#')
+}
+
 /// Escapes what an attribute value must not hold raw; `/` stays readable.
 fn escape_attribute(text: String) -> String {
     if !text.contains(['&', '<', '>', '"', '\'']) {
@@ -2265,7 +2275,47 @@ pub fn into_map(rendered: &Rendered) -> BTreeMap<&str, &[u8]> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Rest, State, Value, environment_id, href, include_cached};
+    use super::{
+        Rest, State, Value, absolute_url, environment_id, escape_attribute, href, include_cached,
+    };
+
+    #[test]
+    fn an_absolute_url_put_together_is_the_one_href_makes() {
+        let paths = [
+            "",
+            "/",
+            "/notes/page-1/",
+            "notes/x/",
+            "/a#b#c",
+            "/a/#top",
+            "#top",
+            "//evil.example/",
+            "///x/",
+            "/a b/",
+            "/ü/",
+            "/a?b=c",
+            "/a&b/",
+            "/a\"b/",
+            "/a'b/",
+            "/100%/",
+            "mailto:x@example.org",
+            "https://example.org/a",
+            "/a:b/",
+            "/style.33b475edf8.css",
+            "/x/index.md",
+            "/a~b_c.d-e/",
+        ];
+        for base in ["/", "/docs/", "/a&b/"] {
+            let escaped = escape_attribute(base.to_owned());
+            for path in paths {
+                assert_eq!(
+                    absolute_url(path, base, &escaped),
+                    escape_attribute(href("/", path, base, false)),
+                    "{path} under {base}"
+                );
+            }
+        }
+    }
 
     /// An environment with `include_cached`, `page.html` calling it as
     /// `include_cached(partial, key)`, and `partials`.
