@@ -1274,7 +1274,7 @@ fn include_cached(
 }
 
 /// A thread's memo of template values for one environment (one render):
-/// what `url()` made of an absolute link, a cached partial's HTML.
+/// the HTML of the partials included with `include_cached`.
 #[derive(Default)]
 struct EnvMemo {
     /// The environment the values were made in.
