@@ -1,9 +1,10 @@
 //! The floor: the bare cost of the work any build of the corpus must do,
 //! with nothing else. It walks the content folder, reads every Markdown
 //! file, skips its front matter, renders the Markdown with pulldown-cmark
-//! (with Cairn's own options, from `markdown::parser_options`), wraps it in a minimal page, hashes the
-//! source and the output with BLAKE3, and writes each page to a pretty URL
-//! (`a/b.md` → `a/b/index.html`), all in parallel. No templates, links,
+//! (with Cairn's own options, from `markdown::parser_options`), wraps it
+//! in a minimal page, hashes the source and the output with BLAKE3, and
+//! writes each page to a pretty URL (`a/b.md` → `a/b/index.html`), all in
+//! parallel. No templates, links,
 //! people, highlighting, manifest or checks: Cairn's full build is held to
 //! within 3× of this.
 //!

