@@ -191,6 +191,20 @@ def main():
         for name, runs in results.items()
     )
     print(f"\nwall time, fastest–slowest run: {spread}")
+    # Each round's ratio on its own: a round's runs follow one another
+    # within seconds, so a machine that slows for a while slows both
+    # sides of a ratio, where the medians above may each catch a
+    # different stretch.
+    paired = []
+    for name, runs in results.items():
+        if name == "cairn":
+            continue
+        ratios = [c[0] / t[0] for c, t in zip(results["cairn"], runs) if t[0] > 0]
+        if ratios:
+            paired.append(f"{name} {statistics.median(ratios):.2f} "
+                          f"({min(ratios):.2f}–{max(ratios):.2f})")
+    if paired:
+        print("Cairn's time ÷ each tool's in the same round, median (range): " + ", ".join(paired))
 
     if args.latency:
         out = subprocess.run(
