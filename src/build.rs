@@ -702,13 +702,32 @@ mod tests {
         let mut memo = manifest::Memo::default();
         let written = manifest::json(&site, &graph, &people, &hashes, None, &mut memo);
         assert_eq!(
-            String::from_utf8(written).unwrap(),
+            String::from_utf8(written.to_vec()).unwrap(),
             String::from_utf8(pretty.clone()).unwrap()
         );
-        // Kept entries are the same bytes.
+        // Kept entries (and the kept order) are the same bytes.
         let dirty = vec![false; site.pages.len()];
         let again = manifest::json(&site, &graph, &people, &hashes, Some(&dirty), &mut memo);
-        assert_eq!(again, pretty);
+        assert_eq!(&again[..], &pretty[..]);
+        // Every entry made again, in the order remembered: the same bytes.
+        let dirty = vec![true; site.pages.len()];
+        let third = manifest::json(&site, &graph, &people, &hashes, Some(&dirty), &mut memo);
+        assert_eq!(&third[..], &pretty[..]);
+        // An order is taken again only while it holds for the pages.
+        let mut order: Vec<usize> = (0..site.pages.len()).collect();
+        order.sort_by(|&a, &b| site.pages[a].source.cmp(&site.pages[b].source));
+        assert!(manifest::in_source_order(&site, &order));
+        assert!(site.pages.len() > 2, "the fixture has pages to reorder");
+        let mut swapped = order.clone();
+        swapped.swap(0, 1);
+        assert!(!manifest::in_source_order(&site, &swapped));
+        assert!(!manifest::in_source_order(&site, &order[1..]));
+        let mut beyond = order.clone();
+        beyond[0] = site.pages.len();
+        assert!(!manifest::in_source_order(&site, &beyond));
+        let mut twice = order.clone();
+        twice[1] = twice[0];
+        assert!(!manifest::in_source_order(&site, &twice));
         // Streamed a slice at a time, whatever the slice.
         for slice in [1, 2, 3, 2048] {
             let mut streamed = Vec::new();

@@ -93,10 +93,11 @@ fn backlinks<'a>(site: &'a Site, graph: &LinkGraph, i: usize) -> Vec<&'a str> {
 }
 
 /// What the last manifest was made of: each page's entry as it is written
-/// in the file, in page order.
+/// in the file, in page order, and the order the entries went in.
 #[derive(Debug, Default)]
 pub struct Memo {
     entries: Vec<std::sync::Arc<str>>,
+    order: Vec<usize>,
 }
 
 /// The entry of page `i`.
@@ -138,6 +139,13 @@ fn entry<'a>(
 /// [`manifest`], written entry by entry: with `dirty` (the pages whose
 /// entry may have changed since the last call, in the same pages), the
 /// other entries are taken from `memo` as they were written.
+///
+/// Made for `serve`, where every edit makes the whole file again (some
+/// 10 MB at 10,000 pages): its size is counted first and the file written
+/// straight into the shared buffer it is served from, not into a list of
+/// bytes copied into one afterwards (that copy, into memory fresh from the
+/// system, was the dearest step of a one-page rebuild); and the order of
+/// the entries is taken from `memo` while it still holds.
 pub fn json(
     site: &Site,
     graph: &LinkGraph,
@@ -145,7 +153,7 @@ pub fn json(
     page_hashes: &[Option<blake3::Hash>],
     dirty: Option<&[bool]>,
     memo: &mut Memo,
-) -> Vec<u8> {
+) -> std::sync::Arc<[u8]> {
     use rayon::prelude::*;
 
     let keep = dirty.filter(|_| memo.entries.len() == site.pages.len());
@@ -156,12 +164,52 @@ pub fn json(
             _ => entry_json(site, graph, people, page_hashes, i).into(),
         })
         .collect();
-    let size: usize = entries.iter().map(|e| e.len() + 2).sum();
-    let mut out = Vec::with_capacity(size + 128);
-    let order = source_order(site);
-    let _ = assemble(&mut out, &order, |i| &*entries[i]);
+    let order = if in_source_order(site, &memo.order) {
+        std::mem::take(&mut memo.order)
+    } else {
+        source_order(site)
+    };
+    let entry = |i: usize| &*entries[i];
+    let mut size = Counted(0);
+    let _ = assemble(&mut size, &order, entry);
+    let mut out: std::sync::Arc<[u8]> = std::iter::repeat_n(0, size.0).collect();
+    let written = std::sync::Arc::get_mut(&mut out)
+        .is_some_and(|mut buffer| assemble(&mut buffer, &order, entry).is_ok());
+    if !written {
+        // (A buffer just made is nobody else's: this is never taken.)
+        let mut bytes = Vec::with_capacity(size.0);
+        let _ = assemble(&mut bytes, &order, entry);
+        out = bytes.into();
+    }
     memo.entries = entries;
+    memo.order = order;
     out
+}
+
+/// Whether `order` lists every page once, by source path: true when every
+/// index is a page's and each page's source sorts after the one before
+/// (sources are distinct, so no page is listed twice). A look at each
+/// page, where sorting them again compares each with many.
+pub(crate) fn in_source_order(site: &Site, order: &[usize]) -> bool {
+    order.len() == site.pages.len()
+        && order.iter().all(|&i| i < site.pages.len())
+        && order
+            .windows(2)
+            .all(|w| site.pages[w[0]].source < site.pages[w[1]].source)
+}
+
+/// A writer that keeps nothing and counts the bytes it is given.
+struct Counted(usize);
+
+impl std::io::Write for Counted {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// The manifest file, as [`json`] makes it, written to `out` a slice of
