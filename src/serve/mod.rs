@@ -103,14 +103,6 @@ fn state_message(snapshot: &Snapshot, changed: Option<&[String]>) -> String {
 
 /// Binds, builds, serves and rebuilds until interrupted.
 pub fn serve(options: ServeOptions) -> Result<(), Diagnostic> {
-    // A one-off build gains from the heap's transparent huge pages (a
-    // tenth of its CPU was page faults); a server rebuilding a few pages
-    // at a time does not, and its first edits after the full build waited
-    // on fresh huge pages being zeroed (worst edit of 20: 84-105 ms with
-    // them, 46-53 ms without, the median a little better with them).
-    // Allocator-independent: without huge pages asked for it does nothing.
-    #[cfg(target_os = "linux")]
-    let _ = rustix::thread::disable_transparent_huge_pages(true);
     let listener = bind(options.bind, options.port)?;
     let address = listener
         .local_addr()
