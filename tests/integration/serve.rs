@@ -500,3 +500,24 @@ fn a_busy_port_is_refused_with_a_clear_message() {
     // Not about a file of the site: no empty location line.
     assert!(!stderr.contains("-->"), "{stderr}");
 }
+
+/// The `cairn` process keeps its memory off transparent huge pages (see
+/// `main.rs`): a long-lived `serve` shows it in its `/proc` status. Where
+/// the kernel has no huge pages to speak of, there is nothing to check.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_process_keeps_off_transparent_huge_pages() {
+    let own = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    if !own.contains("THP_enabled:") {
+        return;
+    }
+    let site = copy_fixture("links");
+    let server = Server::start(site.path());
+    let status = std::fs::read_to_string(format!("/proc/{}/status", server.child.id()))
+        .expect("the server's status");
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("THP_enabled:"))
+        .expect("a THP_enabled line");
+    assert_eq!(line.split_whitespace().nth(1), Some("0"), "{line}");
+}
