@@ -173,10 +173,14 @@ pub fn json(
     let mut size = Counted(0);
     let _ = assemble(&mut size, &order, entry);
     let mut out: std::sync::Arc<[u8]> = std::iter::repeat_n(0, size.0).collect();
-    let written = std::sync::Arc::get_mut(&mut out)
-        .is_some_and(|mut buffer| assemble(&mut buffer, &order, entry).is_ok());
+    // Written when the bytes fill the buffer exactly: a short count fails
+    // the write, a long one would leave zeros at the end.
+    let written = std::sync::Arc::get_mut(&mut out).is_some_and(|mut buffer| {
+        assemble(&mut buffer, &order, entry).is_ok() && buffer.is_empty()
+    });
     if !written {
-        // (A buffer just made is nobody else's: this is never taken.)
+        // (A buffer just made is nobody else's, and it was counted by the
+        // same `assemble`: this is never taken.)
         let mut bytes = Vec::with_capacity(size.0);
         let _ = assemble(&mut bytes, &order, entry);
         out = bytes.into();
